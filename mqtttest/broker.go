@@ -1,0 +1,276 @@
+package mqtttest
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	mqtt "github.com/mochi-mqtt/server/v2"
+)
+
+// Broker is an MQTT broker (mochi-mqtt) running in this process, with a wire
+// tap on every connection that records each packet in its Recorder. Make one
+// with NewBroker in a test, or Start elsewhere. All methods are safe for use
+// from any goroutine.
+type Broker struct {
+	cfg     *config
+	srv     *mqtt.Server
+	rec     *Recorder
+	connSeq atomic.Uint64
+	ca      *testCA
+	tcp     *listener
+	tlsL    *listener
+	wsL     *listener
+	log     *slog.Logger // mochi's logs, and reports of a slow Close
+	hook    *hook
+
+	closeOnce sync.Once
+	closed    atomic.Bool
+}
+
+// NewBroker starts a Broker on a free loopback port and registers its Close
+// with t.Cleanup. If the test has failed by then, the end of the transcript
+// is logged, so a CI log alone shows what crossed the wire. A broker that
+// cannot start fails the test at once.
+func NewBroker(t testing.TB, opts ...Option) *Broker {
+	t.Helper()
+	cfg, err := buildOptions(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.testLogs {
+		cfg.logger = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		cfg.testLogs = false
+	}
+	b, err := start(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		b.Close()
+		if t.Failed() {
+			t.Logf("mqtttest: broker %s, last records:\n%s", b.Addr(), b.rec.tail(transcriptTail))
+		}
+	})
+	return b
+}
+
+// Start starts a Broker, for code without a testing.TB (TestMain, a command).
+// The caller must call Close when finished.
+func Start(opts ...Option) (*Broker, error) {
+	cfg, err := buildOptions(opts)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.testLogs {
+		cfg.logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return start(cfg)
+}
+
+func start(cfg *config) (b *Broker, err error) {
+	b = &Broker{cfg: cfg, rec: newRecorder(cfg.recordLimit), log: cfg.logger}
+	if b.log == nil {
+		b.log = slog.New(slog.DiscardHandler)
+	}
+	var opened []net.Listener
+	defer func() {
+		if err != nil {
+			for _, ln := range opened {
+				ln.Close()
+			}
+		}
+	}()
+	listen := func(addr, what string) (net.Listener, error) {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return nil, fmt.Errorf("mqtttest: cannot listen for %s on %s: %w (is another broker on that port? 127.0.0.1:0 picks a free one)", what, addr, err)
+		}
+		opened = append(opened, ln)
+		return ln, nil
+	}
+
+	ln, err := listen(cfg.addr, "MQTT")
+	if err != nil {
+		return nil, err
+	}
+	b.tcp = newListener("tcp", ln, nil, b)
+	if cfg.tls || cfg.certFile != "" {
+		tc, err := b.serverTLS()
+		if err != nil {
+			return nil, err
+		}
+		ln, err := listen("127.0.0.1:0", "MQTT over TLS")
+		if err != nil {
+			return nil, err
+		}
+		b.tlsL = newListener("tls", ln, tc, b)
+	}
+	if cfg.webSocket {
+		ln, err := listen("127.0.0.1:0", "MQTT over WebSocket")
+		if err != nil {
+			return nil, err
+		}
+		b.wsL = newListener("ws", ln, nil, b)
+	}
+
+	b.srv = mqtt.New(serverOptions(b.log))
+	b.hook = &hook{users: cfg.users, acl: cfg.acl}
+	if err := b.srv.AddHook(b.hook, nil); err != nil {
+		return nil, fmt.Errorf("mqtttest: add hook: %w", err)
+	}
+	for _, l := range []*listener{b.tcp, b.tlsL, b.wsL} {
+		if l == nil {
+			continue
+		}
+		if err := b.srv.AddListener(l); err != nil {
+			return nil, fmt.Errorf("mqtttest: add listener %s: %w", l.id, err)
+		}
+	}
+	if err := b.srv.Serve(); err != nil {
+		b.srv.Close()
+		return nil, fmt.Errorf("mqtttest: start broker: %w", err)
+	}
+	return b, nil
+}
+
+// serverOptions are the mochi options for strict MQTT conformance. Each
+// choice that differs from mochi's defaults is explained here.
+func serverOptions(log *slog.Logger) *mqtt.Options {
+	caps := mqtt.NewDefaultServerCapabilities()
+	// mochi stamps a 24 h message expiry on every message that has none, and
+	// v5 subscribers then see a Message Expiry Interval nobody sent. With 0,
+	// a message expires only if its publisher said so [MQTT-3.3.2-5].
+	caps.MaximumMessageExpiryInterval = 0
+	// mochi copies a PUBLISH's properties into its PUBACK/PUBREC; the spec
+	// allows only a reason string and user properties there, and echoing the
+	// publisher's user properties misleads assertions on them.
+	caps.Compatibilities.NoInheritedPropertiesOnAck = true
+	// The other compatibility flags stay off, which is the strict choice:
+	// ObscureNotAuthorized off: a denied SUBSCRIBE says 0x80 (v3) / 0x87 (v5).
+	// PassiveClientDisconnect off: after a server DISCONNECT the server closes the connection [MQTT-3.14.4-1].
+	// AlwaysReturnResponseInfo off: response information only when requested [MQTT-3.1.2-28].
+	return &mqtt.Options{
+		Capabilities: caps,
+		InlineClient: true, // for Broker.Publish
+		Logger:       log,
+		// $SYS topics are refreshed every 60 s rather than every second, so that
+		// a subscriber to $SYS/# is not flooded and idle brokers stay idle.
+		SysTopicResendInterval: 60,
+	}
+}
+
+func (b *Broker) serverTLS() (*tls.Config, error) {
+	if b.cfg.certFile != "" {
+		cert, err := tls.LoadX509KeyPair(b.cfg.certFile, b.cfg.keyFile)
+		if err != nil {
+			return nil, fmt.Errorf("mqtttest: cannot load TLS certificate %s and key %s: %w", b.cfg.certFile, b.cfg.keyFile, err)
+		}
+		return &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
+	}
+	ca, err := newTestCA()
+	if err != nil {
+		return nil, fmt.Errorf("mqtttest: generate TLS certificates: %w", err)
+	}
+	b.ca = ca
+	return &tls.Config{Certificates: []tls.Certificate{ca.server}, MinVersion: tls.VersionTLS12}, nil
+}
+
+// Addr returns the TCP address, e.g. "127.0.0.1:41234".
+func (b *Broker) Addr() string { return b.tcp.Address() }
+
+// URL returns the TCP address as a URL, e.g. "tcp://127.0.0.1:41234", the
+// form paho.mqtt.golang and most other clients accept.
+func (b *Broker) URL() string { return "tcp://" + b.Addr() }
+
+// WSURL returns the WebSocket URL, e.g. "ws://127.0.0.1:41235/", or "" when
+// WithWebSocket was not given.
+func (b *Broker) WSURL() string {
+	if b.wsL == nil {
+		return ""
+	}
+	return "ws://" + b.wsL.Address() + "/"
+}
+
+// TLSAddr returns the TLS listener's address, or "" without WithTLS or WithTLSFiles.
+func (b *Broker) TLSAddr() string {
+	if b.tlsL == nil {
+		return ""
+	}
+	return b.tlsL.Address()
+}
+
+// TLSURL returns the TLS listener's address as a URL, e.g.
+// "tls://127.0.0.1:41236", or "" without WithTLS or WithTLSFiles.
+func (b *Broker) TLSURL() string {
+	if b.tlsL == nil {
+		return ""
+	}
+	return "tls://" + b.TLSAddr()
+}
+
+// TLSConfig returns a client TLS configuration that trusts the broker's
+// generated CA, or nil unless WithTLS was given. Each call returns a new
+// configuration, which the caller may change.
+func (b *Broker) TLSConfig() *tls.Config {
+	if b.ca == nil {
+		return nil
+	}
+	return &tls.Config{RootCAs: b.ca.pool, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12}
+}
+
+// CAPEM returns the generated CA certificate in PEM form, for clients that
+// read a CA file (mosquitto_sub --cafile, Python's tls_set), or nil unless
+// WithTLS was given.
+func (b *Broker) CAPEM() []byte {
+	if b.ca == nil {
+		return nil
+	}
+	return append([]byte(nil), b.ca.caPEM...)
+}
+
+// Recorder returns the broker's recorder.
+func (b *Broker) Recorder() *Recorder { return b.rec }
+
+// Close disconnects every client (v5 clients get DISCONNECT 0x8B "server
+// shutting down"), closes every connection, including ones that never sent
+// CONNECT, and returns when every goroutine the broker started has ended.
+// If that takes more than 5 seconds, it logs which connections are stuck.
+// Close is idempotent and safe from any goroutine; it always returns nil.
+func (b *Broker) Close() error {
+	b.closeOnce.Do(func() {
+		b.closed.Store(true)
+		_ = b.srv.Close() // closes our listeners, which wait for their connections
+	})
+	return nil
+}
+
+// logStuck reports a slow Close on the broker's logger and, since that is
+// quiet by default, on standard error too.
+func (b *Broker) logStuck(msg string) {
+	b.log.Warn(msg)
+	if b.cfg.logger == nil {
+		fmt.Fprintln(os.Stderr, msg)
+	}
+}
+
+var errClosed = errors.New("mqtttest: broker is closed")
+
+// testWriter sends each line written to it to t.Log.
+type testWriter struct{ t testing.TB }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Helper()
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+var _ io.Writer = testWriter{}

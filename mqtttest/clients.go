@@ -1,0 +1,68 @@
+package mqtttest
+
+import (
+	"sort"
+
+	mqtt "github.com/mochi-mqtt/server/v2"
+)
+
+// ClientInfo describes a client the broker knows: connected, or offline with
+// a session it keeps.
+type ClientInfo struct {
+	ID              string
+	ProtocolVersion byte   // 3 (3.1), 4 (3.1.1) or 5
+	CleanStart      bool   // CleanSession in v3.1.1, from the last CONNECT
+	SessionExpiry   uint32 // v5, seconds, from the last CONNECT
+	Connected       bool   // false: offline, the broker keeps its session
+	Subscriptions   []Subscription
+}
+
+// Clients returns the clients the broker knows now, sorted by ID.
+func (b *Broker) Clients() []ClientInfo {
+	var out []ClientInfo
+	for id, cl := range b.srv.Clients.GetAll() {
+		if cl.Net.Inline {
+			continue
+		}
+		info := b.session(id)
+		info.Connected = !cl.Closed()
+		for _, s := range cl.State.Subscriptions.GetAll() {
+			info.Subscriptions = append(info.Subscriptions, Subscription{
+				Filter: s.Filter, QoS: s.Qos, NoLocal: s.NoLocal,
+				RetainAsPublished: s.RetainAsPublished, RetainHandling: s.RetainHandling,
+			})
+		}
+		sort.Slice(info.Subscriptions, func(i, j int) bool { return info.Subscriptions[i].Filter < info.Subscriptions[j].Filter })
+		out = append(out, info)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// session returns what the hook noted of id's last CONNECT. The hook keeps
+// its own copy because mochi changes a client's properties without a lock.
+func (b *Broker) session(id string) ClientInfo {
+	b.hook.mu.Lock()
+	defer b.hook.mu.Unlock()
+	if info, ok := b.hook.sessions[id]; ok {
+		return info
+	}
+	return ClientInfo{ID: id}
+}
+
+// client returns mochi's client id, or an error that says what is known.
+func (b *Broker) client(id string) (*mqtt.Client, error) {
+	cl, ok := b.srv.Clients.Get(id)
+	if !ok || cl.Net.Inline {
+		return nil, &UnknownClientError{ID: id, Known: b.clientIDs()}
+	}
+	return cl, nil
+}
+
+func (b *Broker) clientIDs() []string {
+	var ids []string
+	for _, c := range b.Clients() {
+		ids = append(ids, c.ID)
+	}
+	return ids
+}

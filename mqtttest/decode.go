@@ -1,0 +1,143 @@
+package mqtttest
+
+import (
+	"fmt"
+
+	"github.com/mochi-mqtt/server/v2/packets"
+)
+
+// decodeFrame fills r's packet fields from one whole frame. version is the
+// protocol version of the connection (0 before CONNECT). It never panics: a
+// frame that does not decode leaves r.Malformed set and r.Err saying why.
+// r.Raw must already hold the frame; decoded slices alias it.
+func decodeFrame(r *Record, frame []byte, headerLen int, version byte) {
+	r.Type = PacketType(frame[0] >> 4)
+	r.Version = version
+	defer func() {
+		if p := recover(); p != nil { // mochi's decoders are not ours to trust with garbage
+			r.Malformed = true
+			r.Err = fmt.Sprintf("decoder panicked: %v", p)
+		}
+	}()
+
+	var pk packets.Packet
+	pk.ProtocolVersion = version
+	if err := pk.FixedHeader.Decode(frame[0]); err != nil {
+		// Keep what the header byte says, so a QoS 3 publish still shows its type and flags.
+		r.QoS = (frame[0] >> 1) & 3
+		r.Dup = frame[0]&8 != 0
+		r.Retain = frame[0]&1 != 0
+		r.Malformed, r.Err = true, err.Error()
+		return
+	}
+	pk.FixedHeader.Remaining = len(frame) - headerLen
+	body := frame[headerLen:]
+
+	var err error
+	switch r.Type {
+	case TypeConnect:
+		err = pk.ConnectDecode(body)
+		r.Version = pk.ProtocolVersion
+	case TypeConnack:
+		err = pk.ConnackDecode(body)
+	case TypePublish:
+		err = pk.PublishDecode(body)
+	case TypePuback:
+		err = pk.PubackDecode(body)
+	case TypePubrec:
+		err = pk.PubrecDecode(body)
+	case TypePubrel:
+		err = pk.PubrelDecode(body)
+	case TypePubcomp:
+		err = pk.PubcompDecode(body)
+	case TypeSubscribe:
+		err = pk.SubscribeDecode(body)
+	case TypeSuback:
+		err = pk.SubackDecode(body)
+	case TypeUnsubscribe:
+		err = pk.UnsubscribeDecode(body)
+	case TypeUnsuback:
+		err = pk.UnsubackDecode(body)
+	case TypePingreq, TypePingresp:
+		if len(body) != 0 {
+			err = fmt.Errorf("%v with %d bytes of body, want none", r.Type, len(body))
+		}
+	case TypeDisconnect:
+		err = pk.DisconnectDecode(body)
+	case TypeAuth:
+		err = pk.AuthDecode(body)
+	default:
+		err = fmt.Errorf("reserved packet type %d", frame[0]>>4)
+	}
+	fillRecord(r, &pk)
+	if err != nil {
+		r.Malformed, r.Err = true, err.Error()
+	}
+}
+
+// fillRecord copies the decoded fields of pk into r.
+func fillRecord(r *Record, pk *packets.Packet) {
+	r.PacketID = pk.PacketID
+	r.Topic = pk.TopicName
+	r.Payload = pk.Payload
+	r.QoS = pk.FixedHeader.Qos
+	r.Retain = pk.FixedHeader.Retain
+	r.Dup = pk.FixedHeader.Dup
+	r.SessionPresent = pk.SessionPresent
+	switch r.Type {
+	case TypeConnack, TypePuback, TypePubrec, TypePubrel, TypePubcomp, TypeDisconnect, TypeAuth:
+		r.ReasonCode = pk.ReasonCode
+	case TypeSuback, TypeUnsuback:
+		r.ReasonCodes = pk.ReasonCodes
+	case TypeSubscribe, TypeUnsubscribe:
+		r.Subscriptions = make([]Subscription, len(pk.Filters))
+		for i, f := range pk.Filters {
+			r.Subscriptions[i] = Subscription{
+				Filter: f.Filter, QoS: f.Qos, NoLocal: f.NoLocal,
+				RetainAsPublished: f.RetainAsPublished, RetainHandling: f.RetainHandling,
+			}
+		}
+	case TypeConnect:
+		c := pk.Connect
+		r.ClientID = c.ClientIdentifier
+		r.Connect = &ConnectInfo{
+			ProtocolName:  string(c.ProtocolName),
+			CleanStart:    c.Clean,
+			Keepalive:     c.Keepalive,
+			Username:      string(c.Username),
+			PasswordSet:   c.PasswordFlag,
+			SessionExpiry: pk.Properties.SessionExpiryInterval,
+		}
+		if c.WillFlag {
+			r.Connect.Will = &Will{
+				Topic: c.WillTopic, Payload: c.WillPayload, QoS: c.WillQos, Retain: c.WillRetain,
+				DelayInterval:  c.WillProperties.WillDelayInterval,
+				UserProperties: userProperties(c.WillProperties.User),
+			}
+		}
+	}
+	p := &pk.Properties
+	r.Properties = Properties{
+		MessageExpiry:    p.MessageExpiryInterval,
+		SessionExpiry:    p.SessionExpiryInterval,
+		ContentType:      p.ContentType,
+		ResponseTopic:    p.ResponseTopic,
+		CorrelationData:  p.CorrelationData,
+		ReasonString:     p.ReasonString,
+		AssignedClientID: p.AssignedClientID,
+		TopicAlias:       p.TopicAlias,
+		SubscriptionIDs:  p.SubscriptionIdentifier,
+		UserProperties:   userProperties(p.User),
+	}
+}
+
+func userProperties(in []packets.UserProperty) []UserProperty {
+	if len(in) == 0 {
+		return nil
+	}
+	out := make([]UserProperty, len(in))
+	for i, u := range in {
+		out[i] = UserProperty{Key: u.Key, Value: u.Val}
+	}
+	return out
+}

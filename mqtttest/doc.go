@@ -1,0 +1,21 @@
+// Package mqtttest runs an MQTT broker inside a Go test and records every
+// packet that crosses its sockets.
+//
+//	b := mqtttest.NewBroker(t)                       // 127.0.0.1:0, closed by t.Cleanup
+//	client := connectMyClient(t, b.URL())            // any MQTT client, any protocol version
+//	r, err := b.Recorder().WaitFor(ctx, mqtttest.Publish("home/+/temp"))
+//
+// The broker is mochi-mqtt, embedded through a listener of this package that
+// wraps each connection in a wire tap. The tap frames the bytes in both
+// directions, decodes each frame with the protocol version of that
+// connection's CONNECT (3.1, 3.1.1 or 5), and appends a Record to the
+// broker's Recorder before passing the bytes on unchanged. Bytes that do not
+// frame or decode are passed on too and recorded as malformed, so the broker,
+// not the tap, decides what to do with them.
+//
+// Records are queried with matchers (Publish, Type, ClientID, Dir, ...) and
+// waited for with Recorder.WaitFor, which waits on new records and never
+// polls. Recorder.Transcript renders them one line each, and
+// Recorder.WriteJSONL writes JSON Lines. When a test that used NewBroker
+// fails, the end of the transcript is logged at cleanup.
+package mqtttest

@@ -1,0 +1,60 @@
+package mqtttest
+
+import (
+	"bytes"
+	"sync"
+
+	mqtt "github.com/mochi-mqtt/server/v2"
+	"github.com/mochi-mqtt/server/v2/packets"
+)
+
+// hook is the broker hook that applies WithAuth and WithACL, names each
+// tapped connection after the client the broker accepted on it, and notes
+// each client's CONNECT for Broker.Clients. Without an auth hook mochi
+// refuses every client; this one allows all by default.
+type hook struct {
+	mqtt.HookBase
+	users map[string]string
+	acl   []ACLRule
+
+	mu       sync.Mutex
+	sessions map[string]ClientInfo // by client ID, from the last CONNECT
+}
+
+func (h *hook) ID() string { return "mqtttest" }
+
+func (h *hook) Provides(b byte) bool {
+	return b == mqtt.OnConnectAuthenticate || b == mqtt.OnACLCheck || b == mqtt.OnSessionEstablished
+}
+
+func (h *hook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) bool {
+	if h.users == nil {
+		return true
+	}
+	want, ok := h.users[string(pk.Connect.Username)]
+	return ok && pk.Connect.PasswordFlag && bytes.Equal([]byte(want), pk.Connect.Password)
+}
+
+func (h *hook) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool {
+	for _, r := range h.acl {
+		if !r.allows(topic, write) {
+			return false
+		}
+	}
+	return true
+}
+
+func (h *hook) OnSessionEstablished(cl *mqtt.Client, pk packets.Packet) {
+	if t, ok := cl.Net.Conn.(*tapConn); ok {
+		t.setClientID(cl.ID)
+	}
+	h.mu.Lock()
+	if h.sessions == nil {
+		h.sessions = map[string]ClientInfo{}
+	}
+	h.sessions[cl.ID] = ClientInfo{
+		ID: cl.ID, ProtocolVersion: pk.ProtocolVersion, CleanStart: pk.Connect.Clean,
+		SessionExpiry: pk.Properties.SessionExpiryInterval,
+	}
+	h.mu.Unlock()
+}

@@ -1,0 +1,97 @@
+package mqtttest
+
+import (
+	"bufio"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"time"
+	"unicode/utf8"
+)
+
+// jsonRecord is the JSON Lines form of a Record. Field names are part of
+// the command-line interface: keep them stable.
+type jsonRecord struct {
+	Seq             uint64         `json:"seq"`
+	Time            string         `json:"time"`
+	Conn            uint64         `json:"conn"`
+	ClientID        string         `json:"client_id,omitempty"`
+	Listener        string         `json:"listener,omitempty"`
+	Event           string         `json:"event"`
+	Dir             string         `json:"dir,omitempty"`
+	Type            string         `json:"type,omitempty"`
+	Version         byte           `json:"version,omitempty"`
+	PacketID        uint16         `json:"packet_id,omitempty"`
+	Topic           string         `json:"topic,omitempty"`
+	Payload         *string        `json:"payload,omitempty"`
+	PayloadEncoding string         `json:"payload_encoding,omitempty"` // "utf8" or "base64"
+	QoS             byte           `json:"qos"`
+	Retain          bool           `json:"retain,omitempty"`
+	Dup             bool           `json:"dup,omitempty"`
+	ReasonCode      *byte          `json:"reason_code,omitempty"`
+	ReasonCodes     []int          `json:"reason_codes,omitempty"`
+	SessionPresent  bool           `json:"session_present,omitempty"`
+	Subscriptions   []Subscription `json:"subscriptions,omitempty"`
+	Connect         *ConnectInfo   `json:"connect,omitempty"`
+	Properties      *Properties    `json:"properties,omitempty"`
+	Raw             []byte         `json:"raw,omitempty"` // base64, as encoding/json writes []byte
+	Malformed       bool           `json:"malformed,omitempty"`
+	Error           string         `json:"error,omitempty"`
+	ClosedBy        string         `json:"closed_by,omitempty"`
+	Reason          string         `json:"reason,omitempty"`
+}
+
+// WriteJSONL writes every record kept to w, one JSON object per line, oldest
+// first. A payload is written as text when it is valid UTF-8 and in base64
+// otherwise; the field payload_encoding says which. Raw bytes are base64.
+func (rc *Recorder) WriteJSONL(w io.Writer) error {
+	bw := bufio.NewWriter(w)
+	for _, r := range rc.Records() {
+		if err := writeJSONRecord(bw, &r); err != nil {
+			return err
+		}
+	}
+	return bw.Flush()
+}
+
+// writeJSONRecord writes r as one line of JSON to w.
+func writeJSONRecord(w io.Writer, r *Record) error {
+	j := jsonRecord{
+		Seq: r.Seq, Time: r.Time.UTC().Format(time.RFC3339Nano), Conn: r.Conn, ClientID: r.ClientID,
+		Listener: r.Listener, Event: r.Event.String(),
+		Raw: r.Raw, Malformed: r.Malformed, Error: r.Err, ClosedBy: r.ClosedBy, Reason: r.Reason,
+	}
+	if r.Event == EventPacket {
+		j.Dir = r.Dir.String()
+		j.Type = r.Type.String()
+		j.Version, j.PacketID, j.Topic, j.QoS, j.Retain, j.Dup = r.Version, r.PacketID, r.Topic, r.QoS, r.Retain, r.Dup
+		j.SessionPresent, j.Subscriptions, j.Connect = r.SessionPresent, r.Subscriptions, r.Connect
+		switch r.Type {
+		case TypeConnack, TypePuback, TypePubrec, TypePubrel, TypePubcomp, TypeDisconnect, TypeAuth:
+			rcode := r.ReasonCode
+			j.ReasonCode = &rcode
+		}
+		for _, c := range r.ReasonCodes {
+			j.ReasonCodes = append(j.ReasonCodes, int(c))
+		}
+		if r.Type == TypePublish {
+			s, enc := string(r.Payload), "utf8"
+			if !utf8.Valid(r.Payload) {
+				s, enc = base64.StdEncoding.EncodeToString(r.Payload), "base64"
+			}
+			j.Payload, j.PayloadEncoding = &s, enc
+		}
+		if p := r.Properties; p.MessageExpiry != 0 || p.SessionExpiry != 0 || p.ContentType != "" ||
+			p.ResponseTopic != "" || p.CorrelationData != nil || p.ReasonString != "" ||
+			p.AssignedClientID != "" || p.TopicAlias != 0 || p.SubscriptionIDs != nil || p.UserProperties != nil {
+			j.Properties = &p
+		}
+	}
+	b, err := json.Marshal(j)
+	if err != nil {
+		return err
+	}
+	b = append(b, '\n')
+	_, err = w.Write(b)
+	return err
+}

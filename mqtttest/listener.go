@@ -1,0 +1,193 @@
+package mqtttest
+
+import (
+	"crypto/tls"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/mochi-mqtt/server/v2/listeners"
+)
+
+// stuckAfter is how long Close waits before it logs the connections that
+// keep it waiting.
+const stuckAfter = 5 * time.Second
+
+// listener is our implementation of mochi's listeners.Listener. It accepts
+// connections itself, wraps each in a wire tap, bounds the wait for CONNECT,
+// and on Close cuts every connection, even one that never sent CONNECT (which
+// mochi's own listeners leave open, so mochi's Close would wait forever).
+type listener struct {
+	id    string // "tcp", "tls" or "ws"
+	ln    net.Listener
+	tls   *tls.Config // for "tls"
+	b     *Broker
+	httpS *http.Server // for "ws"
+
+	mu     sync.Mutex
+	closed bool
+	conns  map[*tapConn]struct{}
+	wg     sync.WaitGroup // the serve loop and one per connection
+}
+
+var _ listeners.Listener = (*listener)(nil)
+
+func newListener(id string, ln net.Listener, tlsConfig *tls.Config, b *Broker) *listener {
+	return &listener{id: id, ln: ln, tls: tlsConfig, b: b, conns: map[*tapConn]struct{}{}}
+}
+
+// ID returns the listener's id.
+func (l *listener) ID() string { return l.id }
+
+// Address returns the address the listener is bound to.
+func (l *listener) Address() string { return l.ln.Addr().String() }
+
+// Protocol returns the listener's protocol.
+func (l *listener) Protocol() string { return l.id }
+
+// Init does nothing: the socket is opened before the broker starts, so that
+// an address in use is reported by Start.
+func (l *listener) Init(*slog.Logger) error { return nil }
+
+// Serve accepts connections until Close.
+func (l *listener) Serve(establish listeners.EstablishFn) {
+	if !l.enter() {
+		return
+	}
+	defer l.wg.Done()
+	if l.id == "ws" {
+		l.serveWebSocket(establish)
+		return
+	}
+	for {
+		c, err := l.ln.Accept()
+		if err != nil {
+			return
+		}
+		raw := c
+		if l.tls != nil {
+			c = tls.Server(c, l.tls)
+		}
+		if !l.enter() {
+			raw.Close()
+			return
+		}
+		go func() {
+			defer l.wg.Done()
+			l.handle(c, raw, establish)
+		}()
+	}
+}
+
+func (l *listener) serveWebSocket(establish listeners.EstablishFn) {
+	up := websocket.Upgrader{Subprotocols: []string{"mqtt"}, CheckOrigin: func(*http.Request) bool { return true }}
+	l.mu.Lock()
+	l.httpS = &http.Server{
+		ReadHeaderTimeout: l.b.cfg.connectTimeout,
+		ErrorLog:          nil,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ws, err := up.Upgrade(w, r, nil)
+			if err != nil {
+				return // the upgrader has answered with an HTTP error
+			}
+			if !l.enter() {
+				ws.Close()
+				return
+			}
+			defer l.wg.Done()
+			raw := ws.UnderlyingConn()
+			l.handle(&wsConn{Conn: raw, ws: ws}, raw, establish)
+		}),
+	}
+	srv := l.httpS
+	l.mu.Unlock()
+	_ = srv.Serve(l.ln) // returns when Close closes the server
+}
+
+// enter counts one more goroutine in l.wg, unless the listener is closed.
+func (l *listener) enter() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return false
+	}
+	l.wg.Add(1)
+	return true
+}
+
+// handle taps one connection and hands it to the broker until it ends.
+func (l *listener) handle(c, raw net.Conn, establish listeners.EstablishFn) {
+	t := newTap(c, raw, l.b.rec, l.b.connSeq.Add(1), l.id)
+	l.mu.Lock()
+	l.conns[t] = struct{}{}
+	l.mu.Unlock()
+	defer func() {
+		l.mu.Lock()
+		delete(l.conns, t)
+		l.mu.Unlock()
+	}()
+	// mochi sets no deadline before CONNECT; ours is replaced by the keepalive once CONNECT arrives.
+	_ = raw.SetReadDeadline(time.Now().Add(l.b.cfg.connectTimeout))
+	err := establish(l.id, t)
+	t.finish(err)
+}
+
+// Close stops accepting, asks the broker to disconnect its clients, cuts
+// every connection still open, and returns when all of them are done.
+func (l *listener) Close(closeClients listeners.CloseFn) {
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return
+	}
+	l.closed = true
+	srv := l.httpS
+	for t := range l.conns {
+		_ = t.raw.SetWriteDeadline(time.Now().Add(time.Second)) // a client that reads nothing cannot stall shutdown
+	}
+	l.mu.Unlock()
+	if srv != nil {
+		_ = srv.Close()
+	}
+	_ = l.ln.Close()
+	closeClients(l.id)
+	l.mu.Lock()
+	for t := range l.conns {
+		t.cut("broker", "broker closed")
+	}
+	l.mu.Unlock()
+	l.wait()
+}
+
+// wait waits for every connection goroutine, logging the stuck ones every stuckAfter.
+func (l *listener) wait() {
+	done := make(chan struct{})
+	go func() {
+		l.wg.Wait()
+		close(done)
+	}()
+	for {
+		select {
+		case <-done:
+			return
+		case <-time.After(stuckAfter):
+			l.b.logStuck(fmt.Sprintf("mqtttest: %s listener still waiting for connections to end: %v", l.id, l.stuck()))
+		}
+	}
+}
+
+func (l *listener) stuck() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var s []string
+	for t := range l.conns {
+		s = append(s, t.state())
+	}
+	sort.Strings(s)
+	return s
+}

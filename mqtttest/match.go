@@ -1,0 +1,119 @@
+package mqtttest
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Matcher selects records, for Recorder.Find, WaitFor and WaitForN. Several
+// matchers given together must all match. Build one with the functions
+// below, or with Where for anything else.
+type Matcher struct {
+	desc string
+	fn   func(*Record) bool
+}
+
+// String describes the matcher, as it appears in error messages.
+func (m Matcher) String() string { return m.desc }
+
+// Match reports whether r is selected.
+func (m Matcher) Match(r Record) bool { return m.match(&r) }
+
+func (m Matcher) match(r *Record) bool { return m.fn == nil || m.fn(r) }
+
+// Where selects the records for which fn returns true; desc says what it
+// selects, for error messages.
+func Where(desc string, fn func(Record) bool) Matcher {
+	return Matcher{desc: desc, fn: func(r *Record) bool { return fn(*r) }}
+}
+
+// Type selects packets of type t.
+func Type(t PacketType) Matcher {
+	return Matcher{desc: t.String(), fn: func(r *Record) bool { return r.Event == EventPacket && r.Type == t }}
+}
+
+// Publish selects PUBLISH packets, either way, whose topic matches the MQTT
+// topic filter (wildcards allowed).
+func Publish(filter string) Matcher {
+	return Matcher{desc: "PUBLISH " + filter, fn: func(r *Record) bool {
+		return r.Event == EventPacket && r.Type == TypePublish && MatchTopic(filter, r.Topic)
+	}}
+}
+
+// Topic selects records whose topic matches the MQTT topic filter: PUBLISH
+// packets, and SUBSCRIBE or UNSUBSCRIBE packets with a filter equal to it.
+func Topic(filter string) Matcher {
+	return Matcher{desc: "topic " + filter, fn: func(r *Record) bool {
+		if r.Type == TypePublish {
+			return MatchTopic(filter, r.Topic)
+		}
+		for _, s := range r.Subscriptions {
+			if s.Filter == filter {
+				return true
+			}
+		}
+		return false
+	}}
+}
+
+// ClientID selects records of the connection whose client ID is id.
+func ClientID(id string) Matcher {
+	return Matcher{desc: fmt.Sprintf("client %q", id), fn: func(r *Record) bool { return r.ClientID == id }}
+}
+
+// Dir selects packets travelling in direction d.
+func Dir(d Direction) Matcher {
+	return Matcher{desc: d.String(), fn: func(r *Record) bool { return r.Dir == d }}
+}
+
+// PacketID selects packets with packet identifier id.
+func PacketID(id uint16) Matcher {
+	return Matcher{desc: fmt.Sprintf("id=%d", id), fn: func(r *Record) bool { return r.Event == EventPacket && r.PacketID == id }}
+}
+
+// ConnNumber selects records of connection number n (Record.Conn).
+func ConnNumber(n uint64) Matcher {
+	return Matcher{desc: fmt.Sprintf("conn#%d", n), fn: func(r *Record) bool { return r.Conn == n }}
+}
+
+// After selects records recorded after the one with sequence number seq.
+func After(seq uint64) Matcher {
+	return Matcher{desc: fmt.Sprintf("after #%d", seq), fn: func(r *Record) bool { return r.Seq > seq }}
+}
+
+// Malformed selects bytes that did not frame or decode as MQTT.
+func Malformed() Matcher {
+	return Matcher{desc: "malformed", fn: func(r *Record) bool { return r.Malformed }}
+}
+
+// Opened selects connection-open records.
+func Opened() Matcher {
+	return Matcher{desc: "open", fn: func(r *Record) bool { return r.Event == EventOpen }}
+}
+
+// Closed selects connection-close records.
+func Closed() Matcher {
+	return Matcher{desc: "close", fn: func(r *Record) bool { return r.Event == EventClose }}
+}
+
+// allOf combines matchers; every one must match.
+func allOf(ms []Matcher) Matcher {
+	switch len(ms) {
+	case 0:
+		return Matcher{desc: "anything"}
+	case 1:
+		return ms[0]
+	}
+	descs := make([]string, len(ms))
+	for i, m := range ms {
+		descs[i] = m.desc
+	}
+	return Matcher{desc: strings.Join(descs, ", "), fn: func(r *Record) bool {
+		for _, m := range ms {
+			if !m.match(r) {
+				return false
+			}
+		}
+		return true
+	}}
+}

@@ -1,0 +1,165 @@
+package mqtttest
+
+import "time"
+
+// Direction says which way a recorded packet travelled.
+type Direction uint8
+
+const (
+	// ToBroker marks bytes sent by the client to the broker.
+	ToBroker Direction = iota + 1
+	// ToClient marks bytes sent by the broker to the client.
+	ToClient
+)
+
+// String returns "to-broker" or "to-client".
+func (d Direction) String() string {
+	switch d {
+	case ToBroker:
+		return "to-broker"
+	case ToClient:
+		return "to-client"
+	}
+	return "none"
+}
+
+// Event says what a Record describes: a packet, or a connection opening or closing.
+type Event uint8
+
+const (
+	// EventPacket is one MQTT frame (or, when Malformed, bytes that did not frame or decode).
+	EventPacket Event = iota + 1
+	// EventOpen is a new connection accepted by the broker.
+	EventOpen
+	// EventClose is a connection ending; ClosedBy and Reason say who ended it and why.
+	EventClose
+)
+
+// String returns "packet", "open" or "close".
+func (e Event) String() string {
+	switch e {
+	case EventPacket:
+		return "packet"
+	case EventOpen:
+		return "open"
+	case EventClose:
+		return "close"
+	}
+	return "none"
+}
+
+// Record is one thing the wire tap saw: a packet in one direction, or a
+// connection opening or closing. Records are plain data; the Recorder hands
+// out copies, so a Record may be kept and changed freely.
+type Record struct {
+	Seq      uint64    // position in the recording, from 1, never reused
+	Time     time.Time // when the tap saw it
+	Conn     uint64    // connection number, from 1, in order of accept
+	ClientID string    // the client ID from CONNECT (or assigned by the broker); empty before CONNECT
+	Listener string    // "tcp", "tls" or "ws"
+	Event    Event
+	Dir      Direction // for packets; for EventOpen/EventClose it is zero
+
+	// Decoded packet fields; zero where the packet type has no such field.
+	Type           PacketType
+	Version        byte // protocol version of the connection: 3 (3.1), 4 (3.1.1) or 5
+	PacketID       uint16
+	Topic          string
+	Payload        []byte
+	QoS            byte
+	Retain         bool
+	Dup            bool
+	ReasonCode     byte   // CONNACK return/reason code, PUBACK..PUBCOMP, DISCONNECT, AUTH reason code
+	ReasonCodes    []byte // SUBACK and UNSUBACK, one per filter
+	SessionPresent bool   // CONNACK
+	Subscriptions  []Subscription
+	Connect        *ConnectInfo // CONNECT only
+	Properties     Properties   // MQTT v5 properties that matter in tests
+
+	Raw       []byte // the bytes exactly as they crossed the socket
+	Malformed bool   // the bytes did not frame or decode as MQTT; Err says why
+	Err       string // why the packet is malformed
+
+	ClosedBy string // EventClose: "client", "broker" or "test"
+	Reason   string // EventClose: why, when known
+}
+
+// Subscription is one topic filter of a SUBSCRIBE or UNSUBSCRIBE packet.
+type Subscription struct {
+	Filter            string `json:"filter,omitempty"`
+	QoS               byte   `json:"qos"`                           // requested maximum QoS (SUBSCRIBE only)
+	NoLocal           bool   `json:"no_local,omitempty"`            // v5
+	RetainAsPublished bool   `json:"retain_as_published,omitempty"` // v5
+	RetainHandling    byte   `json:"retain_handling,omitempty"`     // v5
+}
+
+// ConnectInfo holds the fields of a CONNECT packet.
+type ConnectInfo struct {
+	ProtocolName  string `json:"protocol_name,omitempty"`
+	CleanStart    bool   `json:"clean_start,omitempty"` // CleanSession in v3.1.1
+	Keepalive     uint16 `json:"keepalive,omitempty"`
+	Username      string `json:"username,omitempty"`
+	PasswordSet   bool   `json:"password_set,omitempty"` // the password itself is not decoded into the record (Raw still holds it)
+	SessionExpiry uint32 `json:"session_expiry,omitempty"`
+	Will          *Will  `json:"will,omitempty"` // nil when the CONNECT has no will
+}
+
+// Will is the will message carried by a CONNECT.
+type Will struct {
+	Topic          string         `json:"topic,omitempty"`
+	Payload        []byte         `json:"payload,omitempty"`
+	QoS            byte           `json:"qos"`
+	Retain         bool           `json:"retain,omitempty"`
+	DelayInterval  uint32         `json:"delay_interval,omitempty"` // v5
+	UserProperties []UserProperty `json:"user_properties,omitempty"`
+}
+
+// UserProperty is one MQTT v5 user property.
+type UserProperty struct {
+	Key   string `json:"key,omitempty"`
+	Value string `json:"value,omitempty"`
+}
+
+// Properties are the MQTT v5 properties a test is likely to check.
+type Properties struct {
+	MessageExpiry    uint32         `json:"message_expiry,omitempty"`
+	SessionExpiry    uint32         `json:"session_expiry,omitempty"`
+	ContentType      string         `json:"content_type,omitempty"`
+	ResponseTopic    string         `json:"response_topic,omitempty"`
+	CorrelationData  []byte         `json:"correlation_data,omitempty"`
+	ReasonString     string         `json:"reason_string,omitempty"`
+	AssignedClientID string         `json:"assigned_client_id,omitempty"`
+	TopicAlias       uint16         `json:"topic_alias,omitempty"`
+	SubscriptionIDs  []int          `json:"subscription_ids,omitempty"`
+	UserProperties   []UserProperty `json:"user_properties,omitempty"`
+}
+
+// copyRecord returns r with every slice copied, so the caller may change it.
+func copyRecord(r *Record) Record {
+	c := *r
+	c.Payload = cloneBytes(r.Payload)
+	c.Raw = cloneBytes(r.Raw)
+	c.ReasonCodes = cloneBytes(r.ReasonCodes)
+	c.Subscriptions = append([]Subscription(nil), r.Subscriptions...)
+	c.Properties.CorrelationData = cloneBytes(r.Properties.CorrelationData)
+	c.Properties.SubscriptionIDs = append([]int(nil), r.Properties.SubscriptionIDs...)
+	c.Properties.UserProperties = append([]UserProperty(nil), r.Properties.UserProperties...)
+	if r.Connect != nil {
+		ci := *r.Connect
+		if ci.Will != nil {
+			w := *ci.Will
+			w.Payload = cloneBytes(w.Payload)
+			w.UserProperties = append([]UserProperty(nil), w.UserProperties...)
+			ci.Will = &w
+		}
+		c.Connect = &ci
+	}
+	return c
+}
+
+func cloneBytes(b []byte) []byte {
+	if b == nil {
+		return nil
+	}
+	return append([]byte{}, b...)
+}

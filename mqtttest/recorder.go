@@ -1,0 +1,161 @@
+package mqtttest
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// Recorder holds every Record the wire tap made, in order. It is safe for
+// use from any goroutine. Queries return copies. A Recorder belongs to its
+// Broker and needs no cleanup of its own.
+type Recorder struct {
+	mu      sync.Mutex
+	start   time.Time
+	records []Record // records[head:] are kept; records[:head] were dropped by the limit
+	head    int
+	seq     uint64 // Seq of the last record appended
+	dropped uint64
+	limit   int           // 0: no limit
+	changed chan struct{} // closed on the next append; nil when nobody waits
+}
+
+// newRecorder returns an empty Recorder that keeps at most limit records (0: all).
+func newRecorder(limit int) *Recorder {
+	return &Recorder{start: time.Now(), limit: limit}
+}
+
+// add appends r, giving it the next sequence number and, when r.Time is
+// zero, the current time.
+func (rc *Recorder) add(r Record) {
+	rc.mu.Lock()
+	rc.seq++
+	r.Seq = rc.seq
+	if r.Time.IsZero() {
+		r.Time = time.Now()
+	}
+	rc.records = append(rc.records, r)
+	if rc.limit > 0 && len(rc.records)-rc.head > rc.limit {
+		rc.records[rc.head] = Record{} // let the dropped record's bytes go
+		rc.head++
+		rc.dropped++
+		if rc.head >= rc.limit { // compact, amortised over limit appends
+			n := copy(rc.records, rc.records[rc.head:])
+			clear(rc.records[n:])
+			rc.records = rc.records[:n]
+			rc.head = 0
+		}
+	}
+	if rc.changed != nil {
+		close(rc.changed)
+		rc.changed = nil
+	}
+	rc.mu.Unlock()
+}
+
+// Records returns a copy of every record kept, oldest first.
+func (rc *Recorder) Records() []Record {
+	return rc.Find()
+}
+
+// Find returns copies of the records that match every matcher, oldest first.
+// With no matchers it returns every record kept.
+func (rc *Recorder) Find(m ...Matcher) []Record {
+	all := allOf(m)
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	var out []Record
+	for i := rc.head; i < len(rc.records); i++ {
+		if all.match(&rc.records[i]) {
+			out = append(out, copyRecord(&rc.records[i]))
+		}
+	}
+	return out
+}
+
+// Dropped reports how many of the oldest records were discarded because of
+// WithRecordLimit.
+func (rc *Recorder) Dropped() uint64 {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return rc.dropped
+}
+
+// Len returns how many records are kept now.
+func (rc *Recorder) Len() int {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return len(rc.records) - rc.head
+}
+
+// WaitFor returns the first record, already recorded or still to come, that
+// matches every matcher. It waits on new records, never polls, and gives up
+// when ctx ends, with an error that names what it waited for and shows the
+// end of the transcript. To wait only for records after some point, add
+// After(seq).
+func (rc *Recorder) WaitFor(ctx context.Context, m ...Matcher) (Record, error) {
+	rs, err := rc.WaitForN(ctx, 1, m...)
+	if err != nil {
+		return Record{}, err
+	}
+	return rs[0], nil
+}
+
+// WaitForN waits until n records match every matcher and returns the first n
+// of them. It fails like WaitFor when ctx ends first, saying how many it saw.
+func (rc *Recorder) WaitForN(ctx context.Context, n int, m ...Matcher) ([]Record, error) {
+	if n < 1 {
+		return nil, fmt.Errorf("mqtttest: WaitForN needs n >= 1, got %d", n)
+	}
+	all := allOf(m)
+	var found []Record
+	var next uint64 = 1 // Seq of the next record to look at
+	for {
+		rc.mu.Lock()
+		first := rc.seq - uint64(len(rc.records)-rc.head) + 1 // Seq of records[head]
+		if next < first {
+			next = first // the limit dropped records we had not looked at yet
+		}
+		for ; next <= rc.seq; next++ {
+			r := &rc.records[rc.head+int(next-first)]
+			if all.match(r) {
+				found = append(found, copyRecord(r))
+				if len(found) == n {
+					rc.mu.Unlock()
+					return found, nil
+				}
+			}
+		}
+		if rc.changed == nil {
+			rc.changed = make(chan struct{})
+		}
+		changed := rc.changed
+		rc.mu.Unlock()
+
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return found, &WaitError{Want: all.String(), N: n, Seen: len(found), Cause: ctx.Err(), Transcript: rc.tail(transcriptTail)}
+		}
+	}
+}
+
+// WaitError is the error WaitFor and WaitForN return when their context ends
+// before enough records matched. Its message holds the end of the transcript.
+type WaitError struct {
+	Want       string // the matchers, described
+	N          int    // how many matches were wanted
+	Seen       int    // how many matched
+	Cause      error  // ctx.Err()
+	Transcript string // the last records, one line each
+}
+
+// Error says what was awaited, how many matched, and shows the transcript's end.
+func (e *WaitError) Error() string {
+	return fmt.Sprintf("mqtttest: waited for %d record(s) matching %s, saw %d (%v); last records:\n%s",
+		e.N, e.Want, e.Seen, e.Cause, e.Transcript)
+}
+
+// Unwrap returns the context's error, so errors.Is(err, context.DeadlineExceeded) works.
+func (e *WaitError) Unwrap() error { return e.Cause }

@@ -1,0 +1,91 @@
+package mqtttest
+
+import (
+	"fmt"
+
+	"github.com/mochi-mqtt/server/v2/packets"
+)
+
+// Message is an application message held by the broker.
+type Message struct {
+	Topic   string
+	Payload []byte
+	QoS     byte
+	Retain  bool
+}
+
+// Publish publishes a message from the broker itself, as if a client had
+// sent it, to every matching subscriber; with retain it also becomes the
+// topic's retained message (an empty payload clears it). ACL rules do not
+// apply. The error says what is wrong with a bad topic or QoS.
+func (b *Broker) Publish(topic string, payload []byte, qos byte, retain bool) error {
+	if !validTopicName(topic) {
+		return fmt.Errorf("mqtttest: Publish: %q is not a topic name you can publish to (empty, or has a wildcard)", topic)
+	}
+	if qos > 2 {
+		return fmt.Errorf("mqtttest: Publish: QoS %d, want 0, 1 or 2", qos)
+	}
+	if b.closed.Load() {
+		return errClosed
+	}
+	return b.srv.Publish(topic, payload, retain, qos)
+}
+
+// Retained returns the message the broker retains for topic, if any.
+func (b *Broker) Retained(topic string) (Message, bool) {
+	if !validTopicName(topic) {
+		return Message{}, false
+	}
+	for _, pk := range b.srv.Topics.Messages(topic) {
+		if pk.TopicName == topic {
+			return Message{Topic: topic, Payload: cloneBytes(pk.Payload), QoS: pk.FixedHeader.Qos, Retain: true}, true
+		}
+	}
+	return Message{}, false
+}
+
+// DisconnectMode says how Broker.Disconnect ends a connection. Use Abrupt
+// or ServerDisconnect.
+type DisconnectMode struct {
+	abrupt bool
+	code   byte
+}
+
+// Abrupt closes the client's socket without any DISCONNECT, as a crash or a
+// lost network would: the broker publishes the client's will.
+var Abrupt = DisconnectMode{abrupt: true}
+
+// ServerDisconnect makes the broker send DISCONNECT with the v5 reason code
+// (e.g. 0x98 administrative action) and close the connection. MQTT 3 has no
+// server DISCONNECT, so a v3 client's connection is just closed. Either way
+// the client did not send DISCONNECT, so its will is published.
+func ServerDisconnect(reasonCode byte) DisconnectMode {
+	return DisconnectMode{code: reasonCode}
+}
+
+// Disconnect ends the connection of the client with this ID, as mode says.
+// It returns an *UnknownClientError for an ID the broker does not know, and
+// an error for a client that is offline.
+func (b *Broker) Disconnect(clientID string, mode DisconnectMode) error {
+	cl, err := b.client(clientID)
+	if err != nil {
+		return err
+	}
+	t, ok := cl.Net.Conn.(*tapConn)
+	if !ok || cl.Closed() {
+		return fmt.Errorf("mqtttest: Disconnect: client %q is offline (the broker keeps its session), there is no connection to end", clientID)
+	}
+	if mode.abrupt {
+		t.cut("test", "closed abruptly by Broker.Disconnect")
+		return nil
+	}
+	code := packets.Code{Code: mode.code, Reason: "Broker.Disconnect"}
+	if cl.Properties.ProtocolVersion < 5 {
+		t.expectClose("broker", "closed by Broker.Disconnect (MQTT 3 has no server DISCONNECT)")
+		cl.Stop(code)
+		return nil
+	}
+	t.expectClose("broker", fmt.Sprintf("server DISCONNECT rc=0x%02x by Broker.Disconnect", mode.code))
+	_ = b.srv.DisconnectClient(cl, code) // it returns the code itself for error codes
+	return nil
+}

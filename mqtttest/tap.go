@@ -1,0 +1,283 @@
+package mqtttest
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"sync"
+)
+
+// tapConn is the wire tap: it wraps one accepted connection, frames the MQTT
+// bytes that cross it in both directions, records each frame, and passes
+// the bytes on unchanged. Client-to-broker bytes reach the broker a whole
+// frame at a time. It never panics on bad input: bytes that do not frame are
+// recorded as malformed and passed through as they come.
+type tapConn struct {
+	net.Conn          // what the broker reads from and writes to (TLS or WebSocket framing removed)
+	raw      net.Conn // the TCP connection underneath, closed to cut the connection at once
+	rec      *Recorder
+	conn     uint64
+	listener string
+
+	mu       sync.Mutex // guards the fields below
+	clientID string
+	version  byte       // protocol version from CONNECT; 0 before it
+	lastIn   PacketType // type of the last frame from the client
+	closedBy string     // who closed first, "" while open
+	reason   string
+	emitted  bool // the close record is written
+
+	// Read side: only the broker's reading goroutine touches these.
+	rbuf  []byte // bytes read from the socket and not yet handed to the broker
+	rpos  int    // start of rbuf's bytes not yet handed out
+	ready int    // bytes from rpos that are recorded and may be handed out
+	rraw  bool   // framing was lost: record and pass bytes through as they come
+	rerr  error
+
+	// Write side, guarded by wmu.
+	wmu   sync.Mutex
+	wpend []byte // the start of a frame whose end has not been written yet
+	wraw  bool
+}
+
+// newTap wraps c (with raw the TCP connection under it) and records its opening.
+func newTap(c, raw net.Conn, rec *Recorder, conn uint64, listener string) *tapConn {
+	t := &tapConn{Conn: c, raw: raw, rec: rec, conn: conn, listener: listener}
+	rec.add(Record{Event: EventOpen, Conn: conn, Listener: listener, Reason: "from " + raw.RemoteAddr().String()})
+	return t
+}
+
+// Read hands the broker bytes from the client, whole recorded frames at a time.
+func (t *tapConn) Read(p []byte) (int, error) {
+	for t.ready == 0 {
+		if t.rerr != nil {
+			return 0, t.rerr
+		}
+		t.fill()
+	}
+	n := copy(p, t.rbuf[t.rpos:t.rpos+t.ready])
+	t.rpos += n
+	t.ready -= n
+	if t.rpos == len(t.rbuf) {
+		t.rbuf, t.rpos = t.rbuf[:0], 0
+	}
+	return n, nil
+}
+
+// fill reads once from the socket and records every frame now complete.
+func (t *tapConn) fill() {
+	if len(t.rbuf) == cap(t.rbuf) {
+		if t.rpos > 0 {
+			n := copy(t.rbuf, t.rbuf[t.rpos:])
+			t.rbuf, t.rpos = t.rbuf[:n], 0
+		}
+		if len(t.rbuf) == cap(t.rbuf) {
+			nb := make([]byte, len(t.rbuf), max(2048, 2*cap(t.rbuf)))
+			copy(nb, t.rbuf)
+			t.rbuf = nb
+		}
+	}
+	n, err := t.Conn.Read(t.rbuf[len(t.rbuf):cap(t.rbuf)])
+	t.rbuf = t.rbuf[:len(t.rbuf)+n]
+	unframed := t.rbuf[t.rpos+t.ready:]
+	used, raw := t.recordFrames(ToBroker, unframed, t.rraw)
+	t.rraw = raw
+	t.ready += used
+	if err != nil {
+		t.rerr = err
+		if rest := unframed[used:]; len(rest) > 0 { // the client stopped mid-frame: still record and forward it
+			t.recordMalformed(ToBroker, rest, fmt.Sprintf("connection ended %d bytes into an unfinished frame", len(rest)))
+			t.ready += len(rest)
+		}
+		t.readEnded(err)
+	}
+}
+
+// Write records the frames the broker sends and writes them to the client.
+func (t *tapConn) Write(p []byte) (int, error) {
+	t.wmu.Lock()
+	defer t.wmu.Unlock()
+	b := p
+	if len(t.wpend) > 0 {
+		t.wpend = append(t.wpend, p...)
+		b = t.wpend
+	}
+	used, raw := t.recordFrames(ToClient, b, t.wraw)
+	t.wraw = raw
+	t.wpend = append(t.wpend[:0], b[used:]...)
+	return t.Conn.Write(p)
+}
+
+// recordFrames records the whole frames at the start of b and returns how
+// many bytes they take. Once b stops framing (raw), every byte is recorded
+// as malformed as it comes.
+func (t *tapConn) recordFrames(dir Direction, b []byte, raw bool) (used int, stillRaw bool) {
+	for used < len(b) {
+		if raw {
+			t.recordMalformed(dir, b[used:], "bytes after a frame that could not be delimited")
+			return len(b), true
+		}
+		total, header, err := frameLength(b[used:])
+		if err != nil {
+			t.recordMalformed(dir, b[used:], err.Error())
+			return len(b), true
+		}
+		if total == 0 {
+			return used, false
+		}
+		t.recordFrame(dir, b[used:used+total], header)
+		used += total
+	}
+	return used, raw
+}
+
+// recordFrame decodes and records one whole frame.
+func (t *tapConn) recordFrame(dir Direction, frame []byte, header int) {
+	r := Record{Event: EventPacket, Dir: dir, Conn: t.conn, Listener: t.listener, Raw: append([]byte(nil), frame...)}
+	t.mu.Lock()
+	version, clientID := t.version, t.clientID
+	t.mu.Unlock()
+	decodeFrame(&r, r.Raw, header, version)
+	if r.Type == TypeConnect && version != 0 || r.Type != TypeConnect {
+		r.ClientID = clientID // only the first CONNECT names the connection
+	}
+	t.mu.Lock()
+	switch {
+	case dir == ToBroker && r.Type == TypeConnect && t.version == 0 && !r.Malformed:
+		t.version, t.clientID = r.Version, r.ClientID
+	case dir == ToClient && r.Type == TypeConnack && r.Properties.AssignedClientID != "":
+		t.clientID = r.Properties.AssignedClientID
+		r.ClientID = t.clientID
+	}
+	if dir == ToBroker {
+		t.lastIn = r.Type
+	}
+	t.mu.Unlock()
+	t.rec.add(r)
+}
+
+func (t *tapConn) recordMalformed(dir Direction, b []byte, why string) {
+	t.mu.Lock()
+	clientID, version := t.clientID, t.version
+	t.mu.Unlock()
+	raw := append([]byte(nil), b...)
+	t.rec.add(Record{
+		Event: EventPacket, Dir: dir, Conn: t.conn, Listener: t.listener, ClientID: clientID, Version: version,
+		Type: PacketType(raw[0] >> 4), Raw: raw, Malformed: true, Err: why,
+	})
+}
+
+// setClientID names the connection once the broker has accepted it (the
+// broker assigns an ID to a v3 client that sent none).
+func (t *tapConn) setClientID(id string) {
+	t.mu.Lock()
+	t.clientID = id
+	t.mu.Unlock()
+}
+
+// Close is the broker closing the connection. The close record is written
+// when the broker's handling of the connection ends (finish), as only then
+// is the reason known.
+func (t *tapConn) Close() error {
+	t.mu.Lock()
+	if t.closedBy == "" {
+		t.closedBy = "broker"
+	}
+	t.mu.Unlock()
+	return t.Conn.Close()
+}
+
+// cut closes the connection at once, without a DISCONNECT, as the test asked.
+func (t *tapConn) cut(by, reason string) {
+	t.settle(by, reason, true)
+	t.raw.Close()
+}
+
+// readEnded notes that reading from the client failed with err.
+func (t *tapConn) readEnded(err error) {
+	by, reason := "client", readErrorText(err)
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, os.ErrDeadlineExceeded) {
+		by = "broker"
+		t.mu.Lock()
+		reason = "keepalive expired: no packet within 1.5 × keepalive"
+		if t.version == 0 {
+			reason = "no CONNECT before the connect timeout"
+		}
+		t.mu.Unlock()
+	}
+	t.settle(by, reason, true)
+}
+
+// finish writes the close record, if nobody has yet, once the broker is done
+// with the connection; err is what the broker's handling returned.
+func (t *tapConn) finish(err error) {
+	reason := "session ended"
+	t.mu.Lock()
+	switch {
+	case err != nil:
+		reason = err.Error()
+	case t.lastIn == TypeDisconnect:
+		reason = "client sent DISCONNECT"
+	}
+	t.mu.Unlock()
+	t.settle("broker", reason, false)
+	t.raw.Close()
+}
+
+// settle records who closed the connection and why, once. When first is
+// true, only the first closer counts; otherwise whoever closed first keeps
+// the credit and reason fills in a missing reason.
+func (t *tapConn) settle(by, reason string, first bool) {
+	t.mu.Lock()
+	if t.emitted || first && t.closedBy != "" {
+		t.mu.Unlock()
+		return
+	}
+	if t.closedBy == "" {
+		t.closedBy = by
+	}
+	if t.reason == "" {
+		t.reason = reason
+	}
+	t.emitted = true
+	r := Record{Event: EventClose, Conn: t.conn, Listener: t.listener, ClientID: t.clientID, Version: t.version, ClosedBy: t.closedBy, Reason: t.reason}
+	t.mu.Unlock()
+	t.rec.add(r)
+}
+
+// state describes the connection for a report on a broker that will not close.
+func (t *tapConn) state() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	who := t.clientID
+	if who == "" {
+		who = fmt.Sprintf("conn#%d", t.conn)
+	}
+	switch {
+	case t.version == 0:
+		return who + ": waiting for CONNECT"
+	case t.closedBy != "":
+		return fmt.Sprintf("%s: closed by %s, broker still handling it (last packet from client: %v)", who, t.closedBy, t.lastIn)
+	}
+	return fmt.Sprintf("%s: connected, v%d (last packet from client: %v)", who, t.version, t.lastIn)
+}
+
+func readErrorText(err error) string {
+	if errors.Is(err, io.EOF) {
+		return "connection closed (EOF)"
+	}
+	return err.Error()
+}
+
+// expectClose says who is about to close the connection and why, for the
+// close record written when the broker is done with it.
+func (t *tapConn) expectClose(by, reason string) {
+	t.mu.Lock()
+	if t.closedBy == "" {
+		t.closedBy, t.reason = by, reason
+	}
+	t.mu.Unlock()
+}

@@ -1,0 +1,177 @@
+package mqtttest
+
+import (
+	"encoding/hex"
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// transcriptTail is how many records error messages and failed tests show.
+const transcriptTail = 40
+
+// Transcript renders every record kept, one readable line each:
+//
+//	+0.412ms  sensor-1 → broker  PUBLISH  q1 id=3  home/kitchen/temp  "21.5"
+//	+0.431ms  broker → sensor-1  PUBACK  id=3
+//
+// Times are relative to the start of the recording.
+func (rc *Recorder) Transcript() string {
+	return rc.tail(0)
+}
+
+// tail renders the last n records kept (all of them when n is 0).
+func (rc *Recorder) tail(n int) string {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	from := rc.head
+	if n > 0 && len(rc.records)-from > n {
+		from = len(rc.records) - n
+	}
+	var b strings.Builder
+	if skipped := uint64(from-rc.head) + rc.dropped; skipped > 0 {
+		fmt.Fprintf(&b, "… %d earlier records not shown", skipped)
+		if rc.dropped > 0 {
+			fmt.Fprintf(&b, " (%d dropped by WithRecordLimit)", rc.dropped)
+		}
+		b.WriteByte('\n')
+	}
+	for i := from; i < len(rc.records); i++ {
+		rc.writeLine(&b, &rc.records[i])
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// Line renders one record as a transcript line, without the time.
+func (r Record) Line() string {
+	var b strings.Builder
+	writeRecord(&b, &r)
+	return b.String()
+}
+
+func (rc *Recorder) writeLine(b *strings.Builder, r *Record) {
+	fmt.Fprintf(b, "+%.3fms  ", float64(r.Time.Sub(rc.start).Microseconds())/1000)
+	writeRecord(b, r)
+}
+
+func writeRecord(b *strings.Builder, r *Record) {
+	who := r.ClientID
+	if who == "" {
+		who = "conn#" + strconv.FormatUint(r.Conn, 10)
+	}
+	switch r.Event {
+	case EventOpen:
+		fmt.Fprintf(b, "%s  opened (%s, #%d)", who, r.Listener, r.Conn)
+		return
+	case EventClose:
+		fmt.Fprintf(b, "%s  closed by %s", who, r.ClosedBy)
+		if r.Reason != "" {
+			b.WriteString(": " + r.Reason)
+		}
+		return
+	}
+	if r.Dir == ToBroker {
+		fmt.Fprintf(b, "%s → broker  ", who)
+	} else {
+		fmt.Fprintf(b, "broker → %s  ", who)
+	}
+	if r.Malformed {
+		fmt.Fprintf(b, "MALFORMED %s (%s)  raw=%s", r.Type, r.Err, shortHex(r.Raw))
+		return
+	}
+	b.WriteString(r.Type.String())
+	switch r.Type {
+	case TypeConnect:
+		c := r.Connect
+		fmt.Fprintf(b, "  v%d", r.Version)
+		if c.CleanStart {
+			b.WriteString(" clean")
+		}
+		fmt.Fprintf(b, " keepalive=%d", c.Keepalive)
+		if c.SessionExpiry > 0 {
+			fmt.Fprintf(b, " expiry=%d", c.SessionExpiry)
+		}
+		if c.Username != "" {
+			fmt.Fprintf(b, " user=%q", c.Username)
+		}
+		if w := c.Will; w != nil {
+			fmt.Fprintf(b, "  will q%d%s %s %s", w.QoS, flag(w.Retain, " retain"), w.Topic, payloadText(w.Payload))
+		}
+	case TypeConnack:
+		fmt.Fprintf(b, "  rc=0x%02x%s", r.ReasonCode, flag(r.SessionPresent, " session-present"))
+	case TypePublish:
+		fmt.Fprintf(b, "  q%d", r.QoS)
+		if r.QoS > 0 {
+			fmt.Fprintf(b, " id=%d", r.PacketID)
+		}
+		fmt.Fprintf(b, "%s%s  %s  %s", flag(r.Dup, " dup"), flag(r.Retain, " retain"), r.Topic, payloadText(r.Payload))
+	case TypePuback, TypePubrec, TypePubrel, TypePubcomp:
+		fmt.Fprintf(b, "  id=%d", r.PacketID)
+		if r.ReasonCode != 0 {
+			fmt.Fprintf(b, " rc=0x%02x", r.ReasonCode)
+		}
+	case TypeSubscribe, TypeUnsubscribe:
+		fmt.Fprintf(b, "  id=%d ", r.PacketID)
+		for i, s := range r.Subscriptions {
+			sep := ", "
+			if i == 0 {
+				sep = " "
+			}
+			b.WriteString(sep + s.Filter)
+			if r.Type == TypeSubscribe {
+				fmt.Fprintf(b, " q%d", s.QoS)
+			}
+		}
+	case TypeSuback, TypeUnsuback:
+		fmt.Fprintf(b, "  id=%d codes=", r.PacketID)
+		for i, c := range r.ReasonCodes {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(b, "0x%02x", c)
+		}
+	case TypeDisconnect, TypeAuth:
+		if r.ReasonCode != 0 || r.Version == 5 {
+			fmt.Fprintf(b, "  rc=0x%02x", r.ReasonCode)
+		}
+	}
+	if p := r.Properties; p.ReasonString != "" {
+		fmt.Fprintf(b, "  reason=%q", p.ReasonString)
+	}
+	if len(r.Properties.UserProperties) > 0 {
+		b.WriteString("  user:")
+		for _, u := range r.Properties.UserProperties {
+			fmt.Fprintf(b, " %s=%s", u.Key, u.Value)
+		}
+	}
+}
+
+func flag(on bool, s string) string {
+	if on {
+		return s
+	}
+	return ""
+}
+
+// payloadText quotes a UTF-8 payload, or shows a binary one in hex, cut at 64 bytes.
+func payloadText(p []byte) string {
+	const max = 64
+	cut := ""
+	if len(p) > max {
+		cut = fmt.Sprintf("…(%d bytes)", len(p))
+		p = p[:max]
+	}
+	if utf8.Valid(p) {
+		return strconv.Quote(string(p)) + cut
+	}
+	return "0x" + hex.EncodeToString(p) + cut
+}
+
+func shortHex(p []byte) string {
+	if len(p) > 32 {
+		return hex.EncodeToString(p[:32]) + fmt.Sprintf("…(%d bytes)", len(p))
+	}
+	return hex.EncodeToString(p)
+}
