@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
+	"github.com/mochi-mqtt/server/v2/packets"
 )
 
 // Broker is an MQTT broker (mochi-mqtt) running in this process, with a wire
@@ -251,6 +252,22 @@ func (b *Broker) Close() error {
 		_ = b.srv.Close() // closes our listeners, which wait for their connections
 	})
 	return nil
+}
+
+// disconnectAll ends the session of every client on one listener as the
+// broker shuts down: v5 clients get DISCONNECT 0x8B "server shutting down";
+// v3 clients, for which the spec has no server DISCONNECT, are just closed.
+func (b *Broker) disconnectAll(listenerID string) {
+	for _, cl := range b.srv.Clients.GetByListener(listenerID) {
+		if t, ok := cl.Net.Conn.(*tapConn); ok {
+			t.expectClose("broker", "broker closed")
+		}
+		if cl.Properties.ProtocolVersion < 5 {
+			cl.Stop(packets.ErrServerShuttingDown)
+			continue
+		}
+		_ = b.srv.DisconnectClient(cl, packets.ErrServerShuttingDown)
+	}
 }
 
 // logStuck reports a slow Close on the broker's logger and, since that is

@@ -24,7 +24,13 @@ type hook struct {
 func (h *hook) ID() string { return "mqtttest" }
 
 func (h *hook) Provides(b byte) bool {
-	return b == mqtt.OnConnectAuthenticate || b == mqtt.OnACLCheck || b == mqtt.OnSessionEstablished
+	return b == mqtt.OnConnectAuthenticate || b == mqtt.OnACLCheck || b == mqtt.OnSessionEstablished || b == mqtt.OnDisconnect
+}
+
+func (h *hook) OnDisconnect(cl *mqtt.Client, err error, expire bool) {
+	if t, ok := cl.Net.Conn.(*tapConn); ok {
+		t.stopped(cl.StopCause())
+	}
 }
 
 func (h *hook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) bool {

@@ -137,9 +137,10 @@ func (l *listener) handle(c, raw net.Conn, establish listeners.EstablishFn) {
 	t.finish(err)
 }
 
-// Close stops accepting, asks the broker to disconnect its clients, cuts
-// every connection still open, and returns when all of them are done.
-func (l *listener) Close(closeClients listeners.CloseFn) {
+// Close stops accepting, disconnects the broker's clients, cuts every
+// connection still open, and returns when all of them are done. It does not
+// use mochi's closeClients, which sends DISCONNECT to v3 clients too.
+func (l *listener) Close(listeners.CloseFn) {
 	l.mu.Lock()
 	if l.closed {
 		l.mu.Unlock()
@@ -155,7 +156,7 @@ func (l *listener) Close(closeClients listeners.CloseFn) {
 		_ = srv.Close()
 	}
 	_ = l.ln.Close()
-	closeClients(l.id)
+	l.b.disconnectAll(l.id)
 	l.mu.Lock()
 	for t := range l.conns {
 		t.cut("broker", "broker closed")

@@ -2,6 +2,7 @@ package mqtttest
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/mochi-mqtt/server/v2/packets"
 )
@@ -63,29 +64,47 @@ func ServerDisconnect(reasonCode byte) DisconnectMode {
 	return DisconnectMode{code: reasonCode}
 }
 
-// Disconnect ends the connection of the client with this ID, as mode says.
-// It returns an *UnknownClientError for an ID the broker does not know, and
-// an error for a client that is offline.
+// Disconnect ends the connection of the client with this ID, as mode says,
+// and returns once the broker has handled the loss: the will, if any, is
+// published and Clients shows the client offline. It returns an
+// *UnknownClientError for an ID the broker does not know, and an error for a
+// client that is offline.
 func (b *Broker) Disconnect(clientID string, mode DisconnectMode) error {
-	cl, err := b.client(clientID)
+	t, err := b.disconnect(clientID, mode)
 	if err != nil {
 		return err
 	}
+	select {
+	case <-t.done:
+		return nil
+	case <-time.After(disconnectWait):
+		return fmt.Errorf("mqtttest: Disconnect: the broker had not finished with client %q after %v: %s", clientID, disconnectWait, t.state())
+	}
+}
+
+// disconnectWait bounds how long Disconnect waits for the broker.
+const disconnectWait = 10 * time.Second
+
+func (b *Broker) disconnect(clientID string, mode DisconnectMode) (*tapConn, error) {
+	cl, err := b.client(clientID)
+	if err != nil {
+		return nil, err
+	}
 	t, ok := cl.Net.Conn.(*tapConn)
 	if !ok || cl.Closed() {
-		return fmt.Errorf("mqtttest: Disconnect: client %q is offline (the broker keeps its session), there is no connection to end", clientID)
+		return nil, fmt.Errorf("mqtttest: Disconnect: client %q is offline (the broker keeps its session), there is no connection to end", clientID)
 	}
 	if mode.abrupt {
 		t.cut("test", "closed abruptly by Broker.Disconnect")
-		return nil
+		return t, nil
 	}
 	code := packets.Code{Code: mode.code, Reason: "Broker.Disconnect"}
 	if cl.Properties.ProtocolVersion < 5 {
 		t.expectClose("broker", "closed by Broker.Disconnect (MQTT 3 has no server DISCONNECT)")
 		cl.Stop(code)
-		return nil
+		return t, nil
 	}
 	t.expectClose("broker", fmt.Sprintf("server DISCONNECT rc=0x%02x by Broker.Disconnect", mode.code))
 	_ = b.srv.DisconnectClient(cl, code) // it returns the code itself for error codes
-	return nil
+	return t, nil
 }

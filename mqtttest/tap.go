@@ -27,7 +27,10 @@ type tapConn struct {
 	lastIn   PacketType // type of the last frame from the client
 	closedBy string     // who closed first, "" while open
 	reason   string
-	emitted  bool // the close record is written
+	emitted  bool  // the close record is written
+	cause    error // why the broker stopped the client, from its OnDisconnect hook
+
+	done chan struct{} // closed when the broker is done with the connection
 
 	// Read side: only the broker's reading goroutine touches these.
 	rbuf  []byte // bytes read from the socket and not yet handed to the broker
@@ -44,7 +47,7 @@ type tapConn struct {
 
 // newTap wraps c (with raw the TCP connection under it) and records its opening.
 func newTap(c, raw net.Conn, rec *Recorder, conn uint64, listener string) *tapConn {
-	t := &tapConn{Conn: c, raw: raw, rec: rec, conn: conn, listener: listener}
+	t := &tapConn{Conn: c, raw: raw, rec: rec, conn: conn, listener: listener, done: make(chan struct{})}
 	rec.add(Record{Event: EventOpen, Conn: conn, Listener: listener, Reason: "from " + raw.RemoteAddr().String()})
 	return t
 }
@@ -214,17 +217,27 @@ func (t *tapConn) readEnded(err error) {
 // finish writes the close record, if nobody has yet, once the broker is done
 // with the connection; err is what the broker's handling returned.
 func (t *tapConn) finish(err error) {
-	reason := "session ended"
 	t.mu.Lock()
+	reason := "closed by the broker"
 	switch {
-	case err != nil:
-		reason = err.Error()
 	case t.lastIn == TypeDisconnect:
 		reason = "client sent DISCONNECT"
+	case t.cause != nil && !errors.Is(t.cause, net.ErrClosed):
+		reason = t.cause.Error()
+	case err != nil && !errors.Is(err, net.ErrClosed):
+		reason = err.Error()
 	}
 	t.mu.Unlock()
 	t.settle("broker", reason, false)
 	t.raw.Close()
+	close(t.done)
+}
+
+// stopped notes why the broker stopped the client, for the close record.
+func (t *tapConn) stopped(cause error) {
+	t.mu.Lock()
+	t.cause = cause
+	t.mu.Unlock()
 }
 
 // settle records who closed the connection and why, once. When first is
