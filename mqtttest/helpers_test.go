@@ -3,6 +3,7 @@ package mqtttest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"testing"
 	"time"
@@ -151,3 +152,5 @@ func flow(rs []Record) []string {
 }
 
 func errorsAs(err error, target any) bool { return errors.As(err, target) }
+
+func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }

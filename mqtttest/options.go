@@ -101,8 +101,9 @@ func WithTLSFiles(certFile, keyFile string) Option {
 }
 
 // WithAuth accepts only clients that connect with one of these usernames and
-// its password; others get CONNACK "bad user name or password" (0x04 in
-// v3.1.1, 0x86 in v5). Without it every client is accepted.
+// its password. Others are refused: v5 clients get CONNACK 0x86 "bad user
+// name or password"; v3 clients get 0x05 "not authorized" (mochi's mapping;
+// Mosquitto sends 0x04 here). Without WithAuth every client is accepted.
 func WithAuth(users map[string]string) Option {
 	return optionFunc(func(c *config) error {
 		if len(users) == 0 {

@@ -7,6 +7,8 @@ import (
 	"net"
 	"os"
 	"sync"
+
+	"github.com/mochi-mqtt/server/v2/packets"
 )
 
 // tapConn is the wire tap: it wraps one accepted connection, frames the MQTT
@@ -37,6 +39,7 @@ type tapConn struct {
 	rpos  int    // start of rbuf's bytes not yet handed out
 	ready int    // bytes from rpos that are recorded and may be handed out
 	rraw  bool   // framing was lost: record and pass bytes through as they come
+	rseen bool   // a whole frame came from the client
 	rerr  error
 
 	// Write side, guarded by wmu.
@@ -122,6 +125,12 @@ func (t *tapConn) recordFrames(dir Direction, b []byte, raw bool) (used int, sti
 			t.recordMalformed(dir, b[used:], "bytes after a frame that could not be delimited")
 			return len(b), true
 		}
+		if err := t.headerError(dir, b[used]); err != nil {
+			// The broker rejects this frame on its first byte; hand it over at once
+			// rather than wait for a frame end that may never come.
+			t.recordMalformed(dir, b[used:], err.Error())
+			return len(b), true
+		}
 		total, header, err := frameLength(b[used:])
 		if err != nil {
 			t.recordMalformed(dir, b[used:], err.Error())
@@ -134,6 +143,19 @@ func (t *tapConn) recordFrames(dir Direction, b []byte, raw bool) (used int, sti
 		used += total
 	}
 	return used, raw
+}
+
+// headerError says why the broker would reject a frame starting with b0:
+// flags that are not allowed for its type, or a first frame that is not CONNECT.
+func (t *tapConn) headerError(dir Direction, b0 byte) error {
+	var fh packets.FixedHeader
+	if err := fh.Decode(b0); err != nil {
+		return fmt.Errorf("%v with bad flags 0x%x: %w", PacketType(b0>>4), b0&0x0f, err)
+	}
+	if dir == ToBroker && !t.rseen && b0>>4 != byte(TypeConnect) {
+		return fmt.Errorf("first packet is %v, not CONNECT", PacketType(b0>>4))
+	}
+	return nil
 }
 
 // recordFrame decodes and records one whole frame.
@@ -156,6 +178,7 @@ func (t *tapConn) recordFrame(dir Direction, frame []byte, header int) {
 	}
 	if dir == ToBroker {
 		t.lastIn = r.Type
+		t.rseen = true
 	}
 	t.mu.Unlock()
 	t.rec.add(r)
@@ -166,10 +189,14 @@ func (t *tapConn) recordMalformed(dir Direction, b []byte, why string) {
 	clientID, version := t.clientID, t.version
 	t.mu.Unlock()
 	raw := append([]byte(nil), b...)
-	t.rec.add(Record{
+	r := Record{
 		Event: EventPacket, Dir: dir, Conn: t.conn, Listener: t.listener, ClientID: clientID, Version: version,
 		Type: PacketType(raw[0] >> 4), Raw: raw, Malformed: true, Err: why,
-	})
+	}
+	if r.Type == TypePublish { // show what the header byte says, even for QoS 3
+		r.QoS, r.Dup, r.Retain = (raw[0]>>1)&3, raw[0]&8 != 0, raw[0]&1 != 0
+	}
+	t.rec.add(r)
 }
 
 // setClientID names the connection once the broker has accepted it (the

@@ -1,0 +1,225 @@
+package mqtttest
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+func publishRecord(topic, payload string) Record {
+	return Record{Event: EventPacket, Dir: ToBroker, Type: TypePublish, ClientID: "c", Topic: topic, Payload: []byte(payload)}
+}
+
+// TestWaitForSeesPastAndFutureRecords checks WaitFor returns a record that is
+// already there at once, and wakes for one added later.
+func TestWaitForSeesPastAndFutureRecords(t *testing.T) {
+	rc := newRecorder(0)
+	rc.add(publishRecord("a/1", "x"))
+	r, err := rc.WaitFor(ctxFor(t), Publish("a/+"))
+	if err != nil || r.Seq != 1 {
+		t.Fatalf("WaitFor on a recorded match = %v, %v; want record #1", r.Line(), err)
+	}
+
+	got := make(chan Record)
+	go func() {
+		r, err := rc.WaitFor(ctxFor(t), Publish("b/#"))
+		if err != nil {
+			t.Error(err)
+		}
+		got <- r
+	}()
+	rc.add(publishRecord("a/2", "no"))
+	rc.add(publishRecord("b/1", "yes"))
+	if r := <-got; string(r.Payload) != "yes" || r.Seq != 3 {
+		t.Errorf("WaitFor woke with %s (#%d), want b/1 #3", r.Line(), r.Seq)
+	}
+
+	rs, err := rc.WaitForN(ctxFor(t), 2, Publish("a/#"))
+	if err != nil || len(rs) != 2 || rs[1].Topic != "a/2" {
+		t.Errorf("WaitForN(2, a/#) = %v, %v; want a/1 and a/2", rs, err)
+	}
+	if r, err := rc.WaitFor(ctxFor(t), Publish("a/#"), After(1)); err != nil || r.Topic != "a/2" {
+		t.Errorf("WaitFor(After(1)) = %s, %v; want a/2", r.Line(), err)
+	}
+}
+
+// TestWaitForTimeoutSaysWhatItWaitedFor checks the error when nothing matches.
+func TestWaitForTimeoutSaysWhatItWaitedFor(t *testing.T) {
+	rc := newRecorder(0)
+	rc.add(publishRecord("a/1", "x"))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	defer cancel()
+	_, err := rc.WaitFor(ctx, Publish("z/#"), ClientID("c"))
+	var we *WaitError
+	if !errors.As(err, &we) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want a *WaitError wrapping DeadlineExceeded", err)
+	}
+	for _, want := range []string{`PUBLISH z/#, client "c"`, "saw 0", `a/1  "x"`} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not contain %q", err, want)
+		}
+	}
+	if _, err := rc.WaitForN(ctx, 0); err == nil {
+		t.Error("WaitForN(0) returned nil error")
+	}
+}
+
+// TestRecordLimitDropsOldestVisibly checks WithRecordLimit keeps the newest
+// records, counts the dropped ones, and the transcript says so.
+func TestRecordLimitDropsOldestVisibly(t *testing.T) {
+	rc := newRecorder(3)
+	for i := 0; i < 10; i++ {
+		rc.add(publishRecord("t", string(rune('a'+i))))
+	}
+	rs := rc.Records()
+	if len(rs) != 3 || string(rs[0].Payload) != "h" || rs[0].Seq != 8 || rs[2].Seq != 10 {
+		t.Fatalf("kept %d records starting %q #%d, want h..j (#8..#10)", len(rs), rs[0].Payload, rs[0].Seq)
+	}
+	if rc.Dropped() != 7 || rc.Len() != 3 {
+		t.Errorf("Dropped = %d, Len = %d; want 7 and 3", rc.Dropped(), rc.Len())
+	}
+	if tr := rc.Transcript(); !strings.HasPrefix(tr, "… 7 earlier records not shown (7 dropped by WithRecordLimit)\n") {
+		t.Errorf("transcript does not say records were dropped:\n%s", tr)
+	}
+	// A waiter that starts before the dropped records still sees the kept ones.
+	if r, err := rc.WaitFor(ctxFor(t), Publish("t")); err != nil || r.Seq != 8 {
+		t.Errorf("WaitFor after drops = #%d, %v; want #8", r.Seq, err)
+	}
+}
+
+// TestQueriesReturnCopies checks a caller cannot change recorded data.
+func TestQueriesReturnCopies(t *testing.T) {
+	rc := newRecorder(0)
+	rc.add(publishRecord("a", "payload"))
+	r := rc.Records()[0]
+	r.Payload[0] = 'X'
+	if got := rc.Records()[0].Payload; string(got) != "payload" {
+		t.Errorf("changing a returned record changed the recording: %q", got)
+	}
+}
+
+// TestWriteJSONL checks payload encodings and that every line is JSON.
+func TestWriteJSONL(t *testing.T) {
+	rc := newRecorder(0)
+	rc.add(publishRecord("text", "21.5"))
+	rc.add(publishRecord("bin", "\xff\x00"))
+	rc.add(Record{Event: EventClose, Conn: 1, ClosedBy: "client", Reason: "EOF"})
+	var buf bytes.Buffer
+	if err := rc.WriteJSONL(&buf); err != nil {
+		t.Fatal(err)
+	}
+	var lines []map[string]any
+	sc := bufio.NewScanner(&buf)
+	for sc.Scan() {
+		var m map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+			t.Fatalf("line %q is not JSON: %v", sc.Text(), err)
+		}
+		lines = append(lines, m)
+	}
+	if len(lines) != 3 {
+		t.Fatalf("%d lines, want 3", len(lines))
+	}
+	if lines[0]["payload"] != "21.5" || lines[0]["payload_encoding"] != "utf8" || lines[0]["type"] != "PUBLISH" || lines[0]["dir"] != "to-broker" {
+		t.Errorf("text publish line = %v", lines[0])
+	}
+	if lines[1]["payload"] != base64.StdEncoding.EncodeToString([]byte("\xff\x00")) || lines[1]["payload_encoding"] != "base64" {
+		t.Errorf("binary publish line = %v", lines[1])
+	}
+	if lines[2]["event"] != "close" || lines[2]["closed_by"] != "client" || lines[2]["seq"] != 3.0 {
+		t.Errorf("close line = %v", lines[2])
+	}
+}
+
+// TestTranscriptLines checks the transcript format of the design notes.
+func TestTranscriptLines(t *testing.T) {
+	b := NewBroker(t)
+	c := connect3(t, b.URL(), "sensor-1")
+	c.publish(t, "home/kitchen/temp", 1, false, "21.5")
+	wait(t, b.Recorder(), Type(TypePuback))
+	tr := b.Recorder().Transcript()
+	for _, want := range []string{
+		"sensor-1 → broker  PUBLISH  q1 id=1  home/kitchen/temp  \"21.5\"\n",
+		"broker → sensor-1  PUBACK  id=1\n",
+		"sensor-1 → broker  CONNECT  v4 clean keepalive=30",
+	} {
+		if !strings.Contains(tr, want) {
+			t.Errorf("transcript lacks %q:\n%s", want, tr)
+		}
+	}
+	if !strings.HasPrefix(tr, "+") || !strings.Contains(strings.SplitN(tr, "\n", 2)[0], "ms  ") {
+		t.Errorf("transcript lines do not start with a relative time:\n%s", tr)
+	}
+}
+
+// TestMatchTopic checks the MQTT wildcard rules.
+func TestMatchTopic(t *testing.T) {
+	for _, c := range []struct {
+		filter, topic string
+		want          bool
+	}{
+		{"a/b", "a/b", true},
+		{"a/b", "a/c", false},
+		{"a/+", "a/b", true},
+		{"a/+", "a/b/c", false},
+		{"a/+/c", "a//c", true},
+		{"+", "a", true},
+		{"+", "a/b", false},
+		{"+/+", "/a", true},
+		{"#", "a/b/c", true},
+		{"a/#", "a", true},
+		{"a/#", "a/b/c", true},
+		{"a/#", "ab", false},
+		{"#", "$SYS/x", false},
+		{"+/x", "$SYS/x", false},
+		{"$SYS/#", "$SYS/x", true},
+		{"a/#/b", "a/x/b", false},
+		{"a/b+", "a/b+", false},
+		{"", "a", false},
+	} {
+		if got := MatchTopic(c.filter, c.topic); got != c.want {
+			t.Errorf("MatchTopic(%q, %q) = %v, want %v", c.filter, c.topic, got, c.want)
+		}
+	}
+	for f, want := range map[string]bool{"a/+/#": true, "#": true, "a/#/b": false, "a+": false, "": false} {
+		if ValidFilter(f) != want {
+			t.Errorf("ValidFilter(%q) = %v, want %v", f, !want, want)
+		}
+	}
+}
+
+// fakeTB captures what NewBroker logs at cleanup for a failed test.
+type fakeTB struct {
+	testing.TB
+	cleanups []func()
+	logs     []string
+}
+
+func (f *fakeTB) Helper()           {}
+func (f *fakeTB) Failed() bool      { return true }
+func (f *fakeTB) Cleanup(fn func()) { f.cleanups = append(f.cleanups, fn) }
+func (f *fakeTB) Logf(format string, args ...any) {
+	f.logs = append(f.logs, strings.TrimSpace(sprintf(format, args...)))
+}
+func (f *fakeTB) Fatal(args ...any) { f.TB.Fatal(args...) }
+
+// TestFailedTestLogsTranscript checks a failed test's log ends with the
+// transcript, so a CI log alone shows what crossed the wire.
+func TestFailedTestLogsTranscript(t *testing.T) {
+	f := &fakeTB{TB: t}
+	b := NewBroker(f)
+	connect3(t, b.URL(), "dev").publish(t, "x/y", 0, false, "z")
+	wait(t, b.Recorder(), Publish("x/y"))
+	for i := len(f.cleanups) - 1; i >= 0; i-- {
+		f.cleanups[i]()
+	}
+	if len(f.logs) != 1 || !strings.Contains(f.logs[0], b.Addr()) || !strings.Contains(f.logs[0], `dev → broker  PUBLISH  q0  x/y  "z"`) {
+		t.Errorf("failed test logged %q, want the broker address and the transcript", f.logs)
+	}
+}
