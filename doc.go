@@ -1,0 +1,19 @@
+// Package testkit makes MQTT behaviour testable from go test: an MQTT broker
+// that starts inside a test in one line, and a record of every packet that
+// crossed its sockets, decoded, in both directions.
+//
+// The packages:
+//
+//	mqtttest/      the embedded broker (mochi-mqtt), the wire tap and the recorder
+//	cmd/mqtttest/  the same broker as a command, for CI pipelines in any language
+//
+// The main flow, in a test:
+//
+//	b := mqtttest.NewBroker(t)                         // 127.0.0.1:0, closed by t.Cleanup
+//	dev := startMyDevice(t, b.URL())                   // any client: paho.mqtt.golang, eclipse/paho.golang, ...
+//	r, err := b.Recorder().WaitFor(ctx, mqtttest.Publish("home/+/temp"))
+//
+// The runnable examples in this package show each main flow: waiting for a
+// packet, a will after a connection is cut, retained messages, and malformed
+// input recorded with its raw bytes.
+package testkit

@@ -1,0 +1,147 @@
+package testkit_test
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"net"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+
+	"github.com/mqtt-testkit/testkit/mqtttest"
+)
+
+// connect connects a paho.mqtt.golang client; the examples stand for any client under test.
+func connect(url, id string, opts ...func(*paho.ClientOptions)) paho.Client {
+	o := paho.NewClientOptions().AddBroker(url).SetClientID(id).SetAutoReconnect(false)
+	for _, f := range opts {
+		f(o)
+	}
+	c := paho.NewClient(o)
+	if tok := c.Connect(); !tok.WaitTimeout(5*time.Second) || tok.Error() != nil {
+		log.Fatalf("connect %s: %v", id, tok.Error())
+	}
+	return c
+}
+
+// A device publishes a reading; the test waits for that packet on the wire
+// and for the broker's acknowledgement, with no sleeps. In a test, use
+// mqtttest.NewBroker(t), which closes the broker at cleanup and logs the
+// transcript if the test fails.
+func Example() {
+	b, err := mqtttest.Start()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer b.Close()
+
+	dev := connect(b.URL(), "sensor-1")
+	defer dev.Disconnect(1000)
+	dev.Publish("home/kitchen/temp", 1, false, "21.5")
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	rec := b.Recorder()
+	pub, err := rec.WaitFor(ctx, mqtttest.Publish("home/+/temp"), mqtttest.ClientID("sensor-1"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	ack, err := rec.WaitFor(ctx, mqtttest.Type(mqtttest.TypePuback), mqtttest.PacketID(pub.PacketID))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(pub.Line())
+	fmt.Println(ack.Line())
+	// Output:
+	// sensor-1 → broker  PUBLISH  q1 id=1  home/kitchen/temp  "21.5"
+	// broker → sensor-1  PUBACK  id=1
+}
+
+// A device's connection is cut, as a crash or a lost network would; the
+// broker publishes its will to a watcher.
+func Example_will() {
+	b, err := mqtttest.Start()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer b.Close()
+
+	got := make(chan string, 1)
+	watcher := connect(b.URL(), "watcher")
+	defer watcher.Disconnect(1000)
+	watcher.Subscribe("status/#", 1, func(_ paho.Client, m paho.Message) {
+		got <- m.Topic() + " " + string(m.Payload())
+	}).Wait()
+	dev := connect(b.URL(), "dev-7", func(o *paho.ClientOptions) { o.SetWill("status/dev-7", "offline", 1, true) })
+	defer dev.Disconnect(0)
+
+	if err := b.Disconnect("dev-7", mqtttest.Abrupt); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(<-got)
+	closed := b.Recorder().Find(mqtttest.ClientID("dev-7"), mqtttest.Closed())[0]
+	fmt.Println(closed.Line())
+	// Output:
+	// status/dev-7 offline
+	// dev-7  closed by test: closed abruptly by Broker.Disconnect
+}
+
+// The broker itself publishes a retained message; a subscriber that comes
+// later receives it with the retain flag set.
+func Example_retained() {
+	b, err := mqtttest.Start()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer b.Close()
+
+	if err := b.Publish("config/mode", []byte("eco"), 1, true); err != nil {
+		log.Fatal(err)
+	}
+	m, ok := b.Retained("config/mode")
+	fmt.Println(string(m.Payload), ok)
+
+	got := make(chan paho.Message, 1)
+	late := connect(b.URL(), "late")
+	defer late.Disconnect(1000)
+	late.Subscribe("config/+", 1, func(_ paho.Client, m paho.Message) { got <- m }).Wait()
+	msg := <-got
+	fmt.Println(msg.Topic(), string(msg.Payload()), "retained:", msg.Retained())
+	// Output:
+	// eco true
+	// config/mode eco retained: true
+}
+
+// Bytes that are not MQTT are passed to the broker unchanged, which closes
+// the connection, and recorded with their raw bytes.
+func Example_malformed() {
+	b, err := mqtttest.Start()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer b.Close()
+
+	conn, err := net.Dial("tcp", b.Addr())
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer conn.Close()
+	conn.Write([]byte("hello?"))
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	bad, err := b.Recorder().WaitFor(ctx, mqtttest.Malformed())
+	if err != nil {
+		log.Fatal(err)
+	}
+	closed, err := b.Recorder().WaitFor(ctx, mqtttest.Closed())
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("%q %s\n", bad.Raw, bad.Err)
+	fmt.Println(closed.ClosedBy)
+	// Output:
+	// "hello?" PUBREL with bad flags 0x8: malformed packet: flags
+	// broker
+}
