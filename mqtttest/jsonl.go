@@ -17,6 +17,7 @@ type jsonRecord struct {
 	Conn            uint64         `json:"conn"`
 	ClientID        string         `json:"client_id,omitempty"`
 	Listener        string         `json:"listener,omitempty"`
+	Remote          string         `json:"remote,omitempty"`
 	Event           string         `json:"event"`
 	Dir             string         `json:"dir,omitempty"`
 	Type            string         `json:"type,omitempty"`
@@ -58,7 +59,7 @@ func (rc *Recorder) WriteJSONL(w io.Writer) error {
 func writeJSONRecord(w io.Writer, r *Record) error {
 	j := jsonRecord{
 		Seq: r.Seq, Time: r.Time.UTC().Format(time.RFC3339Nano), Conn: r.Conn, ClientID: r.ClientID,
-		Listener: r.Listener, Event: r.Event.String(),
+		Listener: r.Listener, Remote: r.Remote, Event: r.Event.String(),
 		Raw: r.Raw, Malformed: r.Malformed, Error: r.Err, ClosedBy: r.ClosedBy, Reason: r.Reason,
 	}
 	if r.Event == EventPacket {

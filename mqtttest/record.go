@@ -57,6 +57,7 @@ type Record struct {
 	Conn     uint64    // connection number, from 1, in order of accept
 	ClientID string    // the client ID from CONNECT (or assigned by the broker); empty before CONNECT
 	Listener string    // "tcp", "tls" or "ws"
+	Remote   string    // the client's address, e.g. "127.0.0.1:53412"
 	Event    Event
 	Dir      Direction // for packets; for EventOpen/EventClose it is zero
 

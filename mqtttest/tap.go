@@ -51,7 +51,7 @@ type tapConn struct {
 // newTap wraps c (with raw the TCP connection under it) and records its opening.
 func newTap(c, raw net.Conn, rec *Recorder, conn uint64, listener string) *tapConn {
 	t := &tapConn{Conn: c, raw: raw, rec: rec, conn: conn, listener: listener, done: make(chan struct{})}
-	rec.add(Record{Event: EventOpen, Conn: conn, Listener: listener, Reason: "from " + raw.RemoteAddr().String()})
+	rec.add(Record{Event: EventOpen, Conn: conn, Listener: listener, Remote: raw.RemoteAddr().String()})
 	return t
 }
 

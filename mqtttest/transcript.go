@@ -63,7 +63,7 @@ func writeRecord(b *strings.Builder, r *Record) {
 	}
 	switch r.Event {
 	case EventOpen:
-		fmt.Fprintf(b, "%s  opened (%s, #%d)", who, r.Listener, r.Conn)
+		fmt.Fprintf(b, "%s  opened %s from %s", who, r.Listener, r.Remote)
 		return
 	case EventClose:
 		fmt.Fprintf(b, "%s  closed by %s", who, r.ClosedBy)
