@@ -42,21 +42,25 @@ type jsonRecord struct {
 	Reason          string         `json:"reason,omitempty"`
 }
 
-// WriteJSONL writes every record kept to w, one JSON object per line, oldest
-// first. A payload is written as text when it is valid UTF-8 and in base64
-// otherwise; the field payload_encoding says which. Raw bytes are base64.
+// WriteJSONL writes every record kept to w, one JSON object per line
+// (Record.MarshalJSON), oldest first.
 func (rc *Recorder) WriteJSONL(w io.Writer) error {
 	bw := bufio.NewWriter(w)
 	for _, r := range rc.Records() {
-		if err := writeJSONRecord(bw, &r); err != nil {
+		b, err := r.MarshalJSON()
+		if err != nil {
 			return err
 		}
+		bw.Write(append(b, '\n'))
 	}
 	return bw.Flush()
 }
 
-// writeJSONRecord writes r as one line of JSON to w.
-func writeJSONRecord(w io.Writer, r *Record) error {
+// MarshalJSON encodes the record as one JSON object with snake_case field
+// names, the format of WriteJSONL and of the command's --record file. A
+// payload is written as text when it is valid UTF-8 and in base64 otherwise;
+// the field payload_encoding says which. Raw bytes are base64.
+func (r Record) MarshalJSON() ([]byte, error) {
 	j := jsonRecord{
 		Seq: r.Seq, Time: r.Time.UTC().Format(time.RFC3339Nano), Conn: r.Conn, ClientID: r.ClientID,
 		Listener: r.Listener, Remote: r.Remote, Event: r.Event.String(),
@@ -88,11 +92,5 @@ func writeJSONRecord(w io.Writer, r *Record) error {
 			j.Properties = &p
 		}
 	}
-	b, err := json.Marshal(j)
-	if err != nil {
-		return err
-	}
-	b = append(b, '\n')
-	_, err = w.Write(b)
-	return err
+	return json.Marshal(j)
 }

@@ -74,6 +74,42 @@ func (rc *Recorder) Find(m ...Matcher) []Record {
 	return out
 }
 
+// Next returns copies of every record kept with a sequence number above
+// after, oldest first, waiting until there is at least one or ctx ends. It is
+// the way to follow a recording as it grows: pass the Seq of the last record
+// it returned.
+func (rc *Recorder) Next(ctx context.Context, after uint64) ([]Record, error) {
+	for {
+		rc.mu.Lock()
+		if rc.seq > after {
+			first := rc.seq - uint64(len(rc.records)-rc.head) + 1 // Seq of records[head]
+			from := rc.head
+			if after >= first {
+				from += int(after - first + 1)
+			}
+			out := make([]Record, 0, len(rc.records)-from)
+			for i := from; i < len(rc.records); i++ {
+				out = append(out, copyRecord(&rc.records[i]))
+			}
+			rc.mu.Unlock()
+			return out, nil
+		}
+		if rc.changed == nil {
+			rc.changed = make(chan struct{})
+		}
+		changed := rc.changed
+		rc.mu.Unlock()
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// Started returns when the recording started; transcript times are relative to it.
+func (rc *Recorder) Started() time.Time { return rc.start }
+
 // Dropped reports how many of the oldest records were discarded because of
 // WithRecordLimit.
 func (rc *Recorder) Dropped() uint64 {

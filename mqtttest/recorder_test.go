@@ -223,3 +223,33 @@ func TestFailedTestLogsTranscript(t *testing.T) {
 		t.Errorf("failed test logged %q, want the broker address and the transcript", f.logs)
 	}
 }
+
+// TestNextFollowsTheRecording checks Next returns what came after a
+// sequence number, waiting for it when there is nothing yet.
+func TestNextFollowsTheRecording(t *testing.T) {
+	rc := newRecorder(2)
+	rc.add(publishRecord("a", "1"))
+	rc.add(publishRecord("b", "2"))
+	rc.add(publishRecord("c", "3"))
+	rs, err := rc.Next(ctxFor(t), 0) // #1 was dropped by the limit
+	if err != nil || len(rs) != 2 || rs[0].Seq != 2 || rs[1].Seq != 3 {
+		t.Fatalf("Next(0) = %d records starting #%d, %v; want #2 and #3", len(rs), rs[0].Seq, err)
+	}
+	got := make(chan []Record)
+	go func() {
+		rs, err := rc.Next(ctxFor(t), 3)
+		if err != nil {
+			t.Error(err)
+		}
+		got <- rs
+	}()
+	rc.add(publishRecord("d", "4"))
+	if rs := <-got; len(rs) != 1 || rs[0].Topic != "d" {
+		t.Errorf("Next(3) woke with %v, want record d", rs)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := rc.Next(ctx, 4); !errors.Is(err, context.Canceled) {
+		t.Errorf("Next on an ended context = %v, want context.Canceled", err)
+	}
+}

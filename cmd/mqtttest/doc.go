@@ -1,0 +1,29 @@
+// Command mqtttest runs the testkit's MQTT broker on its own, for CI
+// pipelines and for clients written in any language. It is the broker of
+// package mqtttest (mochi-mqtt behind a wire tap), so every packet that
+// crosses its sockets is recorded exactly as a Go test would see it.
+//
+//	mqtttest serve                                   # tcp://127.0.0.1:1883 until SIGINT or SIGTERM
+//	mqtttest serve --addr 127.0.0.1:0 --ready-file ready.json --record packets.jsonl
+//	mqtttest serve --tls --ws --acl rules.acl --transcript
+//
+// When every listener accepts connections, serve prints one line on
+// standard output,
+//
+//	mqtttest: listening on tcp://127.0.0.1:1883
+//
+// and, with --ready-file, writes a JSON object with the addresses (url,
+// addr, ws_url, tls_url, tls_addr, ca_file, record, pid), atomically, so a
+// script waits for the file to appear instead of parsing logs or sleeping.
+// The ready file, and the CA file that --tls writes next to it, are removed
+// when the command exits.
+//
+// With --record, each record is appended to the file as one JSON line as it
+// arrives, in the format of mqtttest.Recorder.WriteJSONL. On SIGINT or
+// SIGTERM the broker closes every connection, the records that closing made
+// are written too, the file is flushed and closed, and the command exits 0.
+//
+// Exit codes: 0 after a signal, 1 when the broker cannot start or fails
+// while running (for example, the port is in use), 2 for a bad command line
+// or an input file that cannot be read.
+package main

@@ -1,0 +1,156 @@
+package main
+
+import (
+	"crypto/tls"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/mqtt-testkit/testkit/mqtttest"
+)
+
+// defaultAddr is where serve listens without --addr: the standard MQTT port
+// on loopback.
+const defaultAddr = "127.0.0.1:1883"
+
+// serveConfig is the command line of serve, checked, with its input files
+// read.
+type serveConfig struct {
+	addr       string // --addr
+	record     string // --record: JSON Lines file, "" for none
+	transcript bool   // --transcript
+	readyFile  string // --ready-file, "" for none
+	aclFile    string // --acl, "" for none
+	ws         bool   // --ws
+	tls        bool   // --tls: generated CA and certificate
+	tlsCert    string // --tls-cert
+	tlsKey     string // --tls-key
+	logs       bool   // --logs
+
+	acl []mqtttest.ACLRule // the rules read from aclFile
+}
+
+// newServeFlags returns the flag set of serve, writing into c.
+func newServeFlags(c *serveConfig) *flag.FlagSet {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // errors are reported in one line by serve
+	fs.StringVar(&c.addr, "addr", defaultAddr, "TCP `HOST:PORT` to listen on; 127.0.0.1:0 picks a free port")
+	fs.StringVar(&c.record, "record", "", "write every packet to `FILE` as JSON Lines, as it arrives")
+	fs.BoolVar(&c.transcript, "transcript", false, "print every packet on standard output as it arrives, one line each")
+	fs.StringVar(&c.readyFile, "ready-file", "", "once listening, write the addresses to `FILE` as JSON (removed on exit)")
+	fs.StringVar(&c.aclFile, "acl", "", "deny topics as the rules in `FILE` say, one a line: \"deny publish|subscribe FILTER\"")
+	fs.BoolVar(&c.ws, "ws", false, "also listen for MQTT over WebSocket, on a free loopback port")
+	fs.BoolVar(&c.tls, "tls", false, "also listen for MQTT over TLS, on a free loopback port, with a generated CA")
+	fs.StringVar(&c.tlsCert, "tls-cert", "", "listen for TLS with the PEM certificate in `FILE` (needs --tls-key)")
+	fs.StringVar(&c.tlsKey, "tls-key", "", "the PEM private key of --tls-cert, in `FILE`")
+	fs.BoolVar(&c.logs, "logs", false, "print the broker's own logs on standard error")
+	return fs
+}
+
+// printServeUsage writes the usage of serve, with every flag, to w.
+func printServeUsage(w io.Writer) {
+	fmt.Fprint(w, "Usage: mqtttest serve [flags]\n\nRuns an MQTT broker that records every packet, until SIGINT or SIGTERM.\n\nFlags:\n")
+	newServeFlags(&serveConfig{}).VisitAll(func(f *flag.Flag) {
+		arg, text := flag.UnquoteUsage(f)
+		if arg == "value" { // a bool flag has no argument
+			arg = ""
+		}
+		name := strings.TrimSpace("--" + f.Name + " " + arg)
+		if f.DefValue != "" && f.DefValue != "false" {
+			text += " (default " + f.DefValue + ")"
+		}
+		fmt.Fprintf(w, "  %-20s %s\n", name, text)
+	})
+}
+
+// parseServeArgs parses the flags of serve and reads the ACL and TLS files
+// they name. Every error it returns is the user's to fix (exit code 2);
+// flag.ErrHelp means -h was given.
+func parseServeArgs(args []string) (*serveConfig, error) {
+	c := &serveConfig{}
+	fs := newServeFlags(c)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%v (run \"mqtttest help serve\" for the flags)", err)
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q: serve takes only flags (run \"mqtttest help serve\")", fs.Arg(0))
+	}
+	if c.addr == "" {
+		return nil, errors.New("--addr is empty: give host:port, e.g. 127.0.0.1:1883, or 127.0.0.1:0 for a free port")
+	}
+	if c.aclFile != "" {
+		rules, err := readACL(c.aclFile)
+		if err != nil {
+			return nil, err
+		}
+		c.acl = rules
+	}
+	if err := c.checkTLS(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// readACL reads the rules of an --acl file.
+func readACL(name string) ([]mqtttest.ACLRule, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read --acl file: %v (give a readable file with one rule a line, e.g. \"deny subscribe secret/#\")", err)
+	}
+	defer f.Close()
+	rules, err := mqtttest.ParseACL(f)
+	if err != nil {
+		return nil, fmt.Errorf("--acl %s: %v (fix that line; blank lines and lines starting with # are skipped)", name, err)
+	}
+	return rules, nil
+}
+
+// checkTLS checks that the TLS flags fit together and that the certificate
+// and key files load, so a bad file is a usage error, not a failed start.
+func (c *serveConfig) checkTLS() error {
+	if c.tlsCert == "" && c.tlsKey == "" {
+		return nil
+	}
+	if c.tls {
+		return errors.New("--tls and --tls-cert both given: choose one (--tls generates a CA and certificate, --tls-cert uses yours)")
+	}
+	if c.tlsCert == "" || c.tlsKey == "" {
+		return errors.New("--tls-cert and --tls-key go together: give both PEM files")
+	}
+	for _, name := range []string{c.tlsCert, c.tlsKey} {
+		if _, err := os.ReadFile(name); err != nil {
+			return fmt.Errorf("cannot read TLS file: %v (give readable PEM files to --tls-cert and --tls-key)", err)
+		}
+	}
+	if _, err := tls.LoadX509KeyPair(c.tlsCert, c.tlsKey); err != nil {
+		return fmt.Errorf("--tls-cert %s and --tls-key %s: %v (give a PEM certificate and its private key)", c.tlsCert, c.tlsKey, err)
+	}
+	return nil
+}
+
+// options returns the broker options the configuration asks for.
+func (c *serveConfig) options() []mqtttest.Option {
+	opts := []mqtttest.Option{mqtttest.WithAddr(c.addr)}
+	if len(c.acl) > 0 {
+		opts = append(opts, mqtttest.WithACL(c.acl...))
+	}
+	if c.ws {
+		opts = append(opts, mqtttest.WithWebSocket())
+	}
+	if c.tls {
+		opts = append(opts, mqtttest.WithTLS())
+	}
+	if c.tlsCert != "" {
+		opts = append(opts, mqtttest.WithTLSFiles(c.tlsCert, c.tlsKey))
+	}
+	if c.logs {
+		opts = append(opts, mqtttest.WithLogs())
+	}
+	return opts
+}

@@ -1,0 +1,194 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/mqtt-testkit/testkit/mqtttest"
+)
+
+// serve runs the serve subcommand: it starts the broker that args describe,
+// announces it, streams its records, and when ctx ends shuts it down and
+// writes the last records. It returns the exit code.
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer, h hooks) int {
+	cfg, err := parseServeArgs(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		printServeUsage(stdout)
+		return exitOK
+	case err != nil:
+		fmt.Fprintf(stderr, "mqtttest serve: %v\n", err)
+		return exitUsage
+	}
+	inst, code, err := startInstance(cfg, stdout)
+	if err != nil {
+		fmt.Fprintf(stderr, "mqtttest serve: %v\n", err)
+		return code
+	}
+	if h.ready != nil {
+		h.ready(inst.broker)
+	}
+
+	var failed error
+	if inst.stream != nil {
+		failed = inst.stream.follow(ctx) // returns nil when ctx ends
+	} else {
+		<-ctx.Done()
+	}
+	if err := inst.shutdown(failed == nil); err != nil && failed == nil {
+		failed = err
+	}
+	if failed != nil {
+		fmt.Fprintf(stderr, "mqtttest serve: %v\n", failed)
+		return exitRuntime
+	}
+	return exitOK
+}
+
+// instance is a running broker with the files serve made for it.
+type instance struct {
+	broker    *mqtttest.Broker
+	record    *os.File  // the --record file, or nil
+	stream    *streamer // nil without --record and --transcript
+	readyFile string    // written once ready, removed at shutdown; "" for none
+	caFile    string    // the generated CA, removed at shutdown; "" for none
+	tempDir   string    // holds caFile when there is no ready file; "" for none
+}
+
+// startInstance opens the --record file, starts the broker, writes the CA
+// and ready files and prints the ready line. On error it undoes what it did
+// and returns the exit code the error deserves.
+func startInstance(cfg *serveConfig, stdout io.Writer) (_ *instance, code int, err error) {
+	inst := &instance{}
+	defer func() {
+		if err != nil {
+			inst.shutdown(false)
+		}
+	}()
+	if cfg.readyFile != "" {
+		if err := removeStale(cfg.readyFile); err != nil {
+			return nil, exitUsage, err
+		}
+	}
+	if cfg.record != "" {
+		if inst.record, err = os.Create(cfg.record); err != nil {
+			return nil, exitUsage, fmt.Errorf("cannot create --record file: %v (give a path in a directory you can write)", err)
+		}
+	}
+
+	if inst.broker, err = mqtttest.Start(cfg.options()...); err != nil {
+		return nil, exitRuntime, errors.New(strings.TrimPrefix(err.Error(), "mqtttest: "))
+	}
+	if ca := inst.broker.CAPEM(); ca != nil {
+		if err := inst.writeCA(ca, cfg.readyFile); err != nil {
+			return nil, exitRuntime, fmt.Errorf("cannot write the CA file: %v", err)
+		}
+	}
+
+	var jsonl, transcript io.Writer
+	if inst.record != nil {
+		jsonl = inst.record
+	}
+	if cfg.transcript {
+		transcript = stdout
+	}
+	if jsonl != nil || transcript != nil {
+		inst.stream = newStreamer(inst.broker.Recorder(), jsonl, transcript)
+	}
+
+	info := newReadyInfo(inst.broker, inst.caFile, cfg.record)
+	if cfg.readyFile != "" {
+		if err := info.write(cfg.readyFile); err != nil {
+			return nil, exitRuntime, fmt.Errorf("cannot write --ready-file: %v", err)
+		}
+		inst.readyFile = cfg.readyFile
+	}
+	fmt.Fprintln(stdout, info.readyLine())
+	return inst, exitOK, nil
+}
+
+// removeStale removes a ready file left by an earlier run, so nobody reads
+// it as this run's, and checks that the ready file can be written later.
+func removeStale(readyFile string) error {
+	if err := removeIfThere(readyFile); err != nil {
+		return fmt.Errorf("cannot replace --ready-file: %v", err)
+	}
+	dir := filepath.Dir(readyFile)
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return fmt.Errorf("--ready-file %s: directory %s does not exist (create it first)", readyFile, dir)
+	}
+	return nil
+}
+
+// writeCA writes the generated CA next to the ready file, or without one
+// into a new temporary directory.
+func (inst *instance) writeCA(ca []byte, readyFile string) error {
+	name := caFileFor(readyFile)
+	if name == "" {
+		dir, err := os.MkdirTemp("", "mqtttest-")
+		if err != nil {
+			return err
+		}
+		inst.tempDir = dir
+		name = filepath.Join(dir, "ca.pem")
+	}
+	if err := writeFileAtomic(name, ca); err != nil {
+		return err
+	}
+	inst.caFile = name
+	return nil
+}
+
+// shutdown removes the ready file, closes the broker (every client is
+// disconnected and the closes are recorded), writes the records not yet
+// written when flush is true, closes the --record file and removes the CA
+// file. It returns the first error.
+func (inst *instance) shutdown(flush bool) error {
+	var errs []error
+	if inst.readyFile != "" {
+		errs = append(errs, removeIfThere(inst.readyFile))
+	}
+	if inst.broker != nil {
+		inst.broker.Close()
+	}
+	if inst.stream != nil && flush {
+		errs = append(errs, inst.stream.flush())
+	}
+	if inst.record != nil {
+		if fi, err := inst.record.Stat(); err == nil && fi.Mode().IsRegular() { // pipes and terminals cannot sync
+			if err := inst.record.Sync(); err != nil {
+				errs = append(errs, fmt.Errorf("writing --record file: %w", err))
+			}
+		}
+		if err := inst.record.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("closing --record file: %w", err))
+		}
+	}
+	switch {
+	case inst.tempDir != "":
+		errs = append(errs, os.RemoveAll(inst.tempDir))
+	case inst.caFile != "":
+		errs = append(errs, removeIfThere(inst.caFile))
+	}
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// removeIfThere removes the file name; that it is gone already is no error.
+func removeIfThere(name string) error {
+	if err := os.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
+}
