@@ -13,8 +13,7 @@ import (
 type Recorder struct {
 	mu      sync.Mutex
 	start   time.Time
-	records []Record // records[head:] are kept; records[:head] were dropped by the limit
-	head    int
+	log     recordLog
 	seq     uint64 // Seq of the last record appended
 	dropped uint64
 	limit   int           // 0: no limit
@@ -35,17 +34,10 @@ func (rc *Recorder) add(r Record) {
 	if r.Time.IsZero() {
 		r.Time = time.Now()
 	}
-	rc.records = append(rc.records, r)
-	if rc.limit > 0 && len(rc.records)-rc.head > rc.limit {
-		rc.records[rc.head] = Record{} // let the dropped record's bytes go
-		rc.head++
+	rc.log.push(r)
+	if rc.limit > 0 && rc.log.len() > rc.limit {
+		rc.log.dropFirst()
 		rc.dropped++
-		if rc.head >= rc.limit { // compact, amortised over limit appends
-			n := copy(rc.records, rc.records[rc.head:])
-			clear(rc.records[n:])
-			rc.records = rc.records[:n]
-			rc.head = 0
-		}
 	}
 	if rc.changed != nil {
 		close(rc.changed)
@@ -66,9 +58,9 @@ func (rc *Recorder) Find(m ...Matcher) []Record {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	var out []Record
-	for i := rc.head; i < len(rc.records); i++ {
-		if all.match(&rc.records[i]) {
-			out = append(out, copyRecord(&rc.records[i]))
+	for i := 0; i < rc.log.len(); i++ {
+		if r := rc.log.at(i); all.match(r) {
+			out = append(out, copyRecord(r))
 		}
 	}
 	return out
@@ -82,14 +74,13 @@ func (rc *Recorder) Next(ctx context.Context, after uint64) ([]Record, error) {
 	for {
 		rc.mu.Lock()
 		if rc.seq > after {
-			first := rc.seq - uint64(len(rc.records)-rc.head) + 1 // Seq of records[head]
-			from := rc.head
-			if after >= first {
-				from += int(after - first + 1)
+			from := 0
+			if first := rc.firstSeq(); after >= first {
+				from = int(after - first + 1)
 			}
-			out := make([]Record, 0, len(rc.records)-from)
-			for i := from; i < len(rc.records); i++ {
-				out = append(out, copyRecord(&rc.records[i]))
+			out := make([]Record, 0, rc.log.len()-from)
+			for i := from; i < rc.log.len(); i++ {
+				out = append(out, copyRecord(rc.log.at(i)))
 			}
 			rc.mu.Unlock()
 			return out, nil
@@ -122,7 +113,12 @@ func (rc *Recorder) Dropped() uint64 {
 func (rc *Recorder) Len() int {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
-	return len(rc.records) - rc.head
+	return rc.log.len()
+}
+
+// firstSeq returns the Seq of the oldest record kept. The caller holds mu.
+func (rc *Recorder) firstSeq() uint64 {
+	return rc.seq - uint64(rc.log.len()) + 1
 }
 
 // WaitFor returns the first record, already recorded or still to come, that
@@ -149,12 +145,12 @@ func (rc *Recorder) WaitForN(ctx context.Context, n int, m ...Matcher) ([]Record
 	var next uint64 = 1 // Seq of the next record to look at
 	for {
 		rc.mu.Lock()
-		first := rc.seq - uint64(len(rc.records)-rc.head) + 1 // Seq of records[head]
+		first := rc.firstSeq()
 		if next < first {
 			next = first // the limit dropped records we had not looked at yet
 		}
 		for ; next <= rc.seq; next++ {
-			r := &rc.records[rc.head+int(next-first)]
+			r := rc.log.at(int(next - first))
 			if all.match(r) {
 				found = append(found, copyRecord(r))
 				if len(found) == n {

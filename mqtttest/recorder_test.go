@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -251,5 +252,28 @@ func TestNextFollowsTheRecording(t *testing.T) {
 	cancel()
 	if _, err := rc.Next(ctx, 4); !errors.Is(err, context.Canceled) {
 		t.Errorf("Next on an ended context = %v, want context.Canceled", err)
+	}
+}
+
+// TestRecordLimitAcrossChunks checks the limit and queries where the kept
+// records span several chunks of the record log.
+func TestRecordLimitAcrossChunks(t *testing.T) {
+	const limit, total = 3*chunkSize + 7, 5*chunkSize + 3
+	rc := newRecorder(limit)
+	for i := 0; i < total; i++ {
+		rc.add(publishRecord("t", strconv.Itoa(i)))
+	}
+	rs := rc.Records()
+	if len(rs) != limit || rc.Dropped() != total-limit {
+		t.Fatalf("kept %d, dropped %d; want %d and %d", len(rs), rc.Dropped(), limit, total-limit)
+	}
+	for i, r := range rs {
+		if want := uint64(total - limit + i + 1); r.Seq != want || string(r.Payload) != strconv.Itoa(int(want-1)) {
+			t.Fatalf("record %d is #%d %q, want #%d", i, r.Seq, r.Payload, want)
+		}
+	}
+	next, err := rc.Next(ctxFor(t), total-2)
+	if err != nil || len(next) != 2 || next[0].Seq != total-1 {
+		t.Errorf("Next(%d) = %d records, %v; want #%d and #%d", total-2, len(next), err, total-1, total)
 	}
 }

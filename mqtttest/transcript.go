@@ -25,20 +25,20 @@ func (rc *Recorder) Transcript() string {
 func (rc *Recorder) tail(n int) string {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
-	from := rc.head
-	if n > 0 && len(rc.records)-from > n {
-		from = len(rc.records) - n
+	from, kept := 0, rc.log.len()
+	if n > 0 && kept > n {
+		from = kept - n
 	}
 	var b strings.Builder
-	if skipped := uint64(from-rc.head) + rc.dropped; skipped > 0 {
+	if skipped := uint64(from) + rc.dropped; skipped > 0 {
 		fmt.Fprintf(&b, "… %d earlier records not shown", skipped)
 		if rc.dropped > 0 {
 			fmt.Fprintf(&b, " (%d dropped by WithRecordLimit)", rc.dropped)
 		}
 		b.WriteByte('\n')
 	}
-	for i := from; i < len(rc.records); i++ {
-		rc.writeLine(&b, &rc.records[i])
+	for i := from; i < kept; i++ {
+		rc.writeLine(&b, rc.log.at(i))
 		b.WriteByte('\n')
 	}
 	return b.String()
