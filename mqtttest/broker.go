@@ -257,8 +257,15 @@ func (b *Broker) Close() error {
 // disconnectAll ends the session of every client on one listener as the
 // broker shuts down: v5 clients get DISCONNECT 0x8B "server shutting down";
 // v3 clients, for which the spec has no server DISCONNECT, are just closed.
+//
+// It filters GetAll itself: mochi's Clients.GetByListener takes its read
+// lock twice, which deadlocks when a client leaves at the same moment
+// (mochi-mqtt/server#488).
 func (b *Broker) disconnectAll(listenerID string) {
-	for _, cl := range b.srv.Clients.GetByListener(listenerID) {
+	for _, cl := range b.srv.Clients.GetAll() {
+		if cl.Net.Listener != listenerID || cl.Closed() {
+			continue
+		}
 		if t, ok := cl.Net.Conn.(*tapConn); ok {
 			t.expectClose("broker", "broker closed")
 		}
