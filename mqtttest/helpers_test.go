@@ -3,7 +3,6 @@ package mqtttest
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net"
 	"testing"
 	"time"
@@ -153,4 +152,3 @@ func flow(rs []Record) []string {
 
 func errorsAs(err error, target any) bool { return errors.As(err, target) }
 
-func sprintf(format string, args ...any) string { return fmt.Sprintf(format, args...) }

@@ -231,3 +231,22 @@ func TestClientsShowsSessions(t *testing.T) {
 		t.Errorf("Disconnect(nobody) = %v, want an UnknownClientError listing dev", err)
 	}
 }
+
+// TestMQTT31Client checks an MQTT 3.1 client (protocol name MQIsdp,
+// version 3) connects and its packets decode as version 3.
+func TestMQTT31Client(t *testing.T) {
+	b := NewBroker(t)
+	c := connect3(t, b.URL(), "old", func(o *paho3.ClientOptions) { o.SetProtocolVersion(3) })
+	c.subscribe(t, "legacy/#", 1)
+	c.publish(t, "legacy/x", 1, false, "v3.1")
+	if m := receive(t, c.got); m.payload != "v3.1" {
+		t.Errorf("MQTT 3.1 client got %+v, want \"v3.1\"", m)
+	}
+	r := wait(t, b.Recorder(), ClientID("old"), Type(TypeConnect))
+	if r.Version != 3 || r.Connect.ProtocolName != "MQIsdp" {
+		t.Errorf("CONNECT record: version %d, protocol %q; want 3 and MQIsdp", r.Version, r.Connect.ProtocolName)
+	}
+	if p := wait(t, b.Recorder(), ClientID("old"), Publish("legacy/x"), Dir(ToBroker)); p.Version != 3 || string(p.Payload) != "v3.1" {
+		t.Errorf("PUBLISH record %s, version %d; want version 3", p.Line(), p.Version)
+	}
+}

@@ -7,8 +7,10 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -199,16 +201,22 @@ func TestMatchTopic(t *testing.T) {
 type fakeTB struct {
 	testing.TB
 	cleanups []func()
+	mu       sync.Mutex // guards logs: the broker logs from its goroutines
 	logs     []string
 }
 
-func (f *fakeTB) Helper()           {}
-func (f *fakeTB) Failed() bool      { return true }
-func (f *fakeTB) Cleanup(fn func()) { f.cleanups = append(f.cleanups, fn) }
-func (f *fakeTB) Logf(format string, args ...any) {
-	f.logs = append(f.logs, strings.TrimSpace(sprintf(format, args...)))
+func (f *fakeTB) log(s string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.logs = append(f.logs, strings.TrimSpace(s))
 }
-func (f *fakeTB) Fatal(args ...any) { f.TB.Fatal(args...) }
+
+func (f *fakeTB) Helper()                         {}
+func (f *fakeTB) Failed() bool                    { return true }
+func (f *fakeTB) Cleanup(fn func())               { f.cleanups = append(f.cleanups, fn) }
+func (f *fakeTB) Logf(format string, args ...any) { f.log(fmt.Sprintf(format, args...)) }
+func (f *fakeTB) Fatal(args ...any)               { f.TB.Fatal(args...) }
+func (f *fakeTB) Log(args ...any)                 { f.log(fmt.Sprint(args...)) }
 
 // TestFailedTestLogsTranscript checks a failed test's log ends with the
 // transcript, so a CI log alone shows what crossed the wire.
@@ -275,5 +283,28 @@ func TestRecordLimitAcrossChunks(t *testing.T) {
 	next, err := rc.Next(ctxFor(t), total-2)
 	if err != nil || len(next) != 2 || next[0].Seq != total-1 {
 		t.Errorf("Next(%d) = %d records, %v; want #%d and #%d", total-2, len(next), err, total-1, total)
+	}
+}
+
+// TestWithLogsGoesToTestLog checks the broker is quiet by default and logs
+// to t.Log with WithLogs.
+func TestWithLogsGoesToTestLog(t *testing.T) {
+	for _, verbose := range []bool{false, true} {
+		f := &fakeTB{TB: t}
+		var opts []Option
+		if verbose {
+			opts = append(opts, WithLogs())
+		}
+		b := NewBroker(f, opts...)
+		connect3(t, b.URL(), "dev").Disconnect(1000)
+		wait(t, b.Recorder(), Closed())
+		f.cleanups[0]() // Close, without the failed-test transcript
+		logged := false
+		for _, l := range f.logs {
+			logged = logged || strings.Contains(l, "mochi mqtt")
+		}
+		if logged != verbose {
+			t.Errorf("WithLogs %v: broker logs in t.Log = %v (%d lines)", verbose, logged, len(f.logs))
+		}
 	}
 }

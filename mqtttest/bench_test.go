@@ -1,0 +1,229 @@
+package mqtttest
+
+import (
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	paho "github.com/eclipse/paho.mqtt.golang"
+	mqtt "github.com/mochi-mqtt/server/v2"
+	"github.com/mochi-mqtt/server/v2/listeners"
+	"github.com/mochi-mqtt/server/v2/packets"
+)
+
+// The benchmarks measure this package against the bare mochi engine in the
+// same run: sub-benchmarks named .../mqtttest and .../mochi. BENCHMARKS.md
+// says how to run and compare them.
+
+// benchWait bounds every wait in the benchmarks, so a lost message fails the
+// run instead of hanging it.
+const benchWait = 10 * time.Second
+
+// benchQuiesce is the quiesce, in milliseconds, given to paho's Disconnect.
+// Disconnect returns as soon as DISCONNECT is written and paho's goroutines
+// have stopped, so this is an upper bound, not a delay. With 0, paho may
+// return before its goroutines stop, and may not send DISCONNECT at all
+// (it sent none in 300 of 300 tries; see BENCHMARKS.md).
+const benchQuiesce = 250
+
+// benchClientSeq makes client IDs unique across benchmarks and iterations.
+var benchClientSeq atomic.Uint64
+
+// benchAllowHook is mochi's auth.AllowHook, copied: importing
+// github.com/mochi-mqtt/server/v2/hooks/auth pulls in gopkg.in/yaml.v3 (for
+// its ledger), which this module does not require.
+type benchAllowHook struct{ mqtt.HookBase }
+
+func (h *benchAllowHook) ID() string { return "allow-all-auth" }
+
+func (h *benchAllowHook) Provides(b byte) bool {
+	return b == mqtt.OnConnectAuthenticate || b == mqtt.OnACLCheck
+}
+
+func (h *benchAllowHook) OnConnectAuthenticate(*mqtt.Client, packets.Packet) bool { return true }
+
+func (h *benchAllowHook) OnACLCheck(*mqtt.Client, string, bool) bool { return true }
+
+// benchMochi is a bare mochi broker as its own documentation starts one:
+// allow-all auth, a TCP listener on a free loopback port.
+type benchMochi struct {
+	srv *mqtt.Server
+	tcp *listeners.TCP
+}
+
+func startBenchMochi() (*benchMochi, error) {
+	srv := mqtt.New(&mqtt.Options{InlineClient: true, Logger: slog.New(slog.DiscardHandler)})
+	if err := srv.AddHook(new(benchAllowHook), nil); err != nil {
+		return nil, err
+	}
+	tcp := listeners.NewTCP(listeners.Config{ID: "t", Address: "127.0.0.1:0"})
+	if err := srv.AddListener(tcp); err != nil { // AddListener calls Init, which binds the port
+		return nil, err
+	}
+	if err := srv.Serve(); err != nil {
+		srv.Close()
+		return nil, err
+	}
+	return &benchMochi{srv: srv, tcp: tcp}, nil
+}
+
+func (m *benchMochi) URL() string { return "tcp://" + m.tcp.Address() }
+
+func (m *benchMochi) Close() error { return m.srv.Close() }
+
+// benchBroker is what the benchmarks need of either broker.
+type benchBroker interface {
+	URL() string
+	Close() error
+}
+
+// benchImpls are the two brokers compared, in the order they run.
+var benchImpls = []struct {
+	name  string
+	start func() (benchBroker, error)
+}{
+	{"mqtttest", func() (benchBroker, error) { return Start() }},
+	{"mochi", func() (benchBroker, error) { return startBenchMochi() }},
+}
+
+// benchClient is a connected paho.mqtt.golang client subscribed to one topic
+// at QoS 1, with the messages it receives on got.
+type benchClient struct {
+	paho.Client
+	id    string
+	topic string
+	got   chan paho.Message
+	timer *time.Timer // reused by roundTrip, so the loop allocates no timer
+}
+
+// connectBenchClient connects a client with a new ID and subscribes it.
+func connectBenchClient(url string) (*benchClient, error) {
+	id := fmt.Sprintf("bench-%d", benchClientSeq.Add(1))
+	c := &benchClient{id: id, topic: "bench/" + id, got: make(chan paho.Message, 1), timer: time.NewTimer(benchWait)}
+	c.timer.Stop()
+	o := paho.NewClientOptions().AddBroker(url).SetClientID(id).
+		SetAutoReconnect(false).SetConnectRetry(false).SetConnectTimeout(benchWait)
+	c.Client = paho.NewClient(o)
+	if err := benchToken(c.Connect()); err != nil {
+		c.Disconnect(benchQuiesce) // stops paho's goroutines if the connect timed out
+		return nil, fmt.Errorf("connect %s to %s: %w", id, url, err)
+	}
+	if err := benchToken(c.Subscribe(c.topic, 1, func(_ paho.Client, m paho.Message) { c.got <- m })); err != nil {
+		c.Disconnect(benchQuiesce)
+		return nil, fmt.Errorf("subscribe %s on %s: %w", c.topic, url, err)
+	}
+	return c, nil
+}
+
+// roundTrip publishes at QoS 1 and waits for the PUBACK and the delivery.
+func (c *benchClient) roundTrip(payload []byte) error {
+	if err := benchToken(c.Publish(c.topic, 1, false, payload)); err != nil {
+		return fmt.Errorf("publish %s: %w", c.topic, err)
+	}
+	c.timer.Reset(benchWait)
+	select {
+	case <-c.got:
+		c.timer.Stop()
+		return nil
+	case <-c.timer.C:
+		return fmt.Errorf("no delivery on %s within %v", c.topic, benchWait)
+	}
+}
+
+// benchToken waits for a paho token, at most benchWait.
+func benchToken(tok paho.Token) error {
+	if !tok.WaitTimeout(benchWait) {
+		return fmt.Errorf("no answer within %v", benchWait)
+	}
+	return tok.Error()
+}
+
+// BenchmarkStartClose measures starting a broker on a free loopback port and
+// closing it, with no client.
+func BenchmarkStartClose(b *testing.B) {
+	for _, impl := range benchImpls {
+		b.Run(impl.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				br, err := impl.start()
+				if err != nil {
+					b.Fatal(err)
+				}
+				br.Close()
+			}
+		})
+	}
+}
+
+// BenchmarkRoundTripQoS1 measures one QoS 1 publish by a client to a topic it
+// subscribes to at QoS 1, until both the PUBACK and the delivery arrived.
+// The broker and the client are set up once, outside the timer.
+func BenchmarkRoundTripQoS1(b *testing.B) {
+	payload := []byte("21.5")
+	for _, impl := range benchImpls {
+		b.Run(impl.name, func(b *testing.B) {
+			b.ReportAllocs()
+			br, err := impl.start()
+			if err != nil {
+				b.Fatal(err)
+			}
+			c, err := connectBenchClient(br.URL())
+			if err != nil {
+				br.Close()
+				b.Fatal(err)
+			}
+			// The broker closes first, while the client is idle: a client
+			// leaving while bare mochi v2.7.9 closes can deadlock it
+			// (Clients.GetByListener takes its read lock twice,
+			// mochi-mqtt/server#488; Broker.Close avoids that call).
+			// Disconnect then waits for paho to finish with the lost
+			// connection.
+			defer c.Disconnect(benchQuiesce)
+			defer br.Close()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if err := c.roundTrip(payload); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+		})
+	}
+}
+
+// BenchmarkTestLifecycle measures what one typical test costs: start the
+// broker, connect a client, subscribe, publish at QoS 1 and receive it,
+// disconnect the client, close the broker.
+func BenchmarkTestLifecycle(b *testing.B) {
+	payload := []byte("21.5")
+	b.Run("mqtttest", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := benchLifecycle(payload); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// benchLifecycle is one iteration of BenchmarkTestLifecycle.
+func benchLifecycle(payload []byte) error {
+	br, err := Start()
+	if err != nil {
+		return err
+	}
+	defer br.Close()
+	c, err := connectBenchClient(br.URL())
+	if err != nil {
+		return err
+	}
+	if err := c.roundTrip(payload); err != nil {
+		br.Close()
+		c.Disconnect(benchQuiesce)
+		return err
+	}
+	c.Disconnect(benchQuiesce)
+	return br.Close()
+}
