@@ -151,4 +151,3 @@ func flow(rs []Record) []string {
 }
 
 func errorsAs(err error, target any) bool { return errors.As(err, target) }
-
