@@ -12,6 +12,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/packets"
@@ -32,6 +33,8 @@ type Broker struct {
 	wsL     *listener
 	log     *slog.Logger // mochi's logs, and reports of a slow Close
 	hook    *hook
+
+	loopHalted <-chan struct{} // closed when mochi's event loop has ended
 
 	closeOnce sync.Once
 	closed    atomic.Bool
@@ -123,7 +126,9 @@ func start(cfg *config) (b *Broker, err error) {
 		b.wsL = newListener("ws", ln, nil, b)
 	}
 
-	b.srv = mqtt.New(serverOptions(b.log))
+	watch := newLoopWatch(b.log.Handler())
+	b.loopHalted = watch.halted
+	b.srv = mqtt.New(serverOptions(slog.New(watch)))
 	b.hook = &hook{users: cfg.users, acl: cfg.acl}
 	if err := b.srv.AddHook(b.hook, nil); err != nil {
 		return nil, fmt.Errorf("mqtttest: add hook: %w", err)
@@ -250,6 +255,11 @@ func (b *Broker) Close() error {
 	b.closeOnce.Do(func() {
 		b.closed.Store(true)
 		_ = b.srv.Close() // closes our listeners, which wait for their connections
+		select {
+		case <-b.loopHalted:
+		case <-time.After(stuckAfter):
+			b.logStuck("mqtttest: mochi's event loop has not ended " + stuckAfter.String() + " after Close")
+		}
 	})
 	return nil
 }

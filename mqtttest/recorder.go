@@ -85,10 +85,7 @@ func (rc *Recorder) Next(ctx context.Context, after uint64) ([]Record, error) {
 			rc.mu.Unlock()
 			return out, nil
 		}
-		if rc.changed == nil {
-			rc.changed = make(chan struct{})
-		}
-		changed := rc.changed
+		changed := rc.nextAdd()
 		rc.mu.Unlock()
 		select {
 		case <-changed:
@@ -96,6 +93,14 @@ func (rc *Recorder) Next(ctx context.Context, after uint64) ([]Record, error) {
 			return nil, ctx.Err()
 		}
 	}
+}
+
+// nextAdd returns a channel that the next add closes. The caller holds mu.
+func (rc *Recorder) nextAdd() <-chan struct{} {
+	if rc.changed == nil {
+		rc.changed = make(chan struct{})
+	}
+	return rc.changed
 }
 
 // Started returns when the recording started; transcript times are relative to it.
@@ -159,10 +164,7 @@ func (rc *Recorder) WaitForN(ctx context.Context, n int, m ...Matcher) ([]Record
 				}
 			}
 		}
-		if rc.changed == nil {
-			rc.changed = make(chan struct{})
-		}
-		changed := rc.changed
+		changed := rc.nextAdd()
 		rc.mu.Unlock()
 
 		select {

@@ -299,12 +299,15 @@ func TestWithLogsGoesToTestLog(t *testing.T) {
 		connect3(t, b.URL(), "dev").Disconnect(1000)
 		wait(t, b.Recorder(), Closed())
 		f.cleanups[0]() // Close, without the failed-test transcript
+		f.mu.Lock()
+		logs := f.logs
+		f.mu.Unlock()
 		logged := false
-		for _, l := range f.logs {
+		for _, l := range logs {
 			logged = logged || strings.Contains(l, "mochi mqtt")
 		}
 		if logged != verbose {
-			t.Errorf("WithLogs %v: broker logs in t.Log = %v (%d lines)", verbose, logged, len(f.logs))
+			t.Errorf("WithLogs %v: broker logs in t.Log = %v (%d lines)", verbose, logged, len(logs))
 		}
 	}
 }

@@ -1,0 +1,52 @@
+package mqtttest
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+)
+
+// mochiLoopHalted is what mochi's event loop logs, deferred, as it ends.
+const mochiLoopHalted = "system event loop halted"
+
+// loopWatch is the slog.Handler mochi logs through. It passes every record
+// the configured handler wants on to it, and closes halted when mochi's
+// event loop logs its last line: mochi offers no other way to wait for that
+// goroutine, and Broker.Close must not return while it can still log (to a
+// t.Log whose test has ended).
+type loopWatch struct {
+	next   slog.Handler
+	halted chan struct{}
+	once   *sync.Once
+}
+
+func newLoopWatch(next slog.Handler) loopWatch {
+	return loopWatch{next: next, halted: make(chan struct{}), once: new(sync.Once)}
+}
+
+// Enabled is true at every level, so that the debug line that ends the event loop arrives.
+func (h loopWatch) Enabled(context.Context, slog.Level) bool { return true }
+
+// Handle passes r on when the configured handler wants it, then notes the end of the event loop.
+func (h loopWatch) Handle(ctx context.Context, r slog.Record) error {
+	var err error
+	if h.next.Enabled(ctx, r.Level) {
+		err = h.next.Handle(ctx, r)
+	}
+	if r.Message == mochiLoopHalted {
+		h.once.Do(func() { close(h.halted) })
+	}
+	return err
+}
+
+// WithAttrs returns a loopWatch over the configured handler with attrs.
+func (h loopWatch) WithAttrs(attrs []slog.Attr) slog.Handler {
+	h.next = h.next.WithAttrs(attrs)
+	return h
+}
+
+// WithGroup returns a loopWatch over the configured handler with a group.
+func (h loopWatch) WithGroup(name string) slog.Handler {
+	h.next = h.next.WithGroup(name)
+	return h
+}
