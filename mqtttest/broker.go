@@ -301,6 +301,7 @@ var errClosed = errors.New("mqtttest: broker is closed")
 // testWriter sends each line written to it to t.Log.
 type testWriter struct{ t testing.TB }
 
+// Write logs p, without its final newline, with t.Log.
 func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Helper()
 	w.t.Log(strings.TrimRight(string(p), "\n"))

@@ -21,18 +21,22 @@ type hook struct {
 	sessions map[string]ClientInfo // by client ID, from the last CONNECT
 }
 
+// ID names the hook in mochi's logs.
 func (h *hook) ID() string { return "mqtttest" }
 
+// Provides lists the hook methods mochi should call.
 func (h *hook) Provides(b byte) bool {
 	return b == mqtt.OnConnectAuthenticate || b == mqtt.OnACLCheck || b == mqtt.OnSessionEstablished || b == mqtt.OnDisconnect
 }
 
+// OnDisconnect tells the tap why the broker stopped the client.
 func (h *hook) OnDisconnect(cl *mqtt.Client, err error, expire bool) {
 	if t, ok := cl.Net.Conn.(*tapConn); ok {
 		t.stopped(cl.StopCause())
 	}
 }
 
+// OnConnectAuthenticate applies WithAuth; without it every client is allowed.
 func (h *hook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) bool {
 	if h.users == nil {
 		return true
@@ -41,6 +45,7 @@ func (h *hook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) bool {
 	return ok && pk.Connect.PasswordFlag && bytes.Equal([]byte(want), pk.Connect.Password)
 }
 
+// OnACLCheck applies WithACL to a publish (write) or a subscription or delivery.
 func (h *hook) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool {
 	for _, r := range h.acl {
 		if !r.allows(topic, write) {
@@ -50,6 +55,7 @@ func (h *hook) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool {
 	return true
 }
 
+// OnSessionEstablished names the tapped connection and notes the CONNECT for Broker.Clients.
 func (h *hook) OnSessionEstablished(cl *mqtt.Client, pk packets.Packet) {
 	if t, ok := cl.Net.Conn.(*tapConn); ok {
 		t.setClientID(cl.ID)

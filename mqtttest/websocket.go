@@ -19,6 +19,7 @@ type wsConn struct {
 // errNotBinary is returned for a WebSocket message that is not binary [MQTT-6.0.0-1].
 var errNotBinary = errors.New("websocket message is not binary (MQTT over WebSocket must use binary frames)")
 
+// Read reads the payload of binary messages as one byte stream.
 func (c *wsConn) Read(p []byte) (int, error) {
 	for {
 		if c.r == nil {
@@ -42,6 +43,7 @@ func (c *wsConn) Read(p []byte) (int, error) {
 	}
 }
 
+// Write sends p as one binary message.
 func (c *wsConn) Write(p []byte) (int, error) {
 	if err := c.ws.WriteMessage(websocket.BinaryMessage, p); err != nil {
 		return 0, err
@@ -49,4 +51,5 @@ func (c *wsConn) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// Close closes the TCP connection without a WebSocket close handshake.
 func (c *wsConn) Close() error { return c.Conn.Close() }
