@@ -24,8 +24,11 @@ func newLoopWatch(next slog.Handler) loopWatch {
 	return loopWatch{next: next, halted: make(chan struct{}), once: new(sync.Once)}
 }
 
-// Enabled is true at every level, so that the debug line that ends the event loop arrives.
-func (h loopWatch) Enabled(context.Context, slog.Level) bool { return true }
+// Enabled is true where the configured handler is, and at debug level, so
+// that the line that ends the event loop arrives.
+func (h loopWatch) Enabled(ctx context.Context, l slog.Level) bool {
+	return l == slog.LevelDebug || h.next.Enabled(ctx, l)
+}
 
 // Handle passes r on when the configured handler wants it, then notes the end of the event loop.
 func (h loopWatch) Handle(ctx context.Context, r slog.Record) error {
