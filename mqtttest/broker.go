@@ -35,6 +35,7 @@ type Broker struct {
 	hook    *hook
 
 	loopHalted <-chan struct{} // closed when mochi's event loop has ended
+	closing    *atomic.Bool    // tells the log watch to look for the event loop's end
 
 	closeOnce sync.Once
 	closed    atomic.Bool
@@ -127,7 +128,7 @@ func start(cfg *config) (b *Broker, err error) {
 	}
 
 	watch := newLoopWatch(b.log.Handler())
-	b.loopHalted = watch.halted
+	b.loopHalted, b.closing = watch.halted, watch.closing
 	b.srv = mqtt.New(serverOptions(slog.New(watch)))
 	b.hook = &hook{users: cfg.users, acl: cfg.acl}
 	if err := b.srv.AddHook(b.hook, nil); err != nil {
@@ -254,12 +255,13 @@ func (b *Broker) Recorder() *Recorder { return b.rec }
 func (b *Broker) Close() error {
 	b.closeOnce.Do(func() {
 		b.closed.Store(true)
+		b.closing.Store(true)
 		_ = b.srv.Close() // closes our listeners, which wait for their connections
-		select {
-		case <-b.loopHalted:
-		case <-time.After(stuckAfter):
+		watchdog := time.AfterFunc(stuckAfter, func() {
 			b.logStuck("mqtttest: mochi's event loop has not ended " + stuckAfter.String() + " after Close")
-		}
+		})
+		<-b.loopHalted
+		watchdog.Stop()
 	})
 	return nil
 }

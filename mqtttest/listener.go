@@ -165,21 +165,14 @@ func (l *listener) Close(listeners.CloseFn) {
 	l.wait()
 }
 
-// wait waits for every connection goroutine, logging the stuck ones every stuckAfter.
+// wait waits for every connection goroutine, logging the stuck ones if that
+// takes more than stuckAfter.
 func (l *listener) wait() {
-	done := make(chan struct{})
-	go func() {
-		l.wg.Wait()
-		close(done)
-	}()
-	for {
-		select {
-		case <-done:
-			return
-		case <-time.After(stuckAfter):
-			l.b.logStuck(fmt.Sprintf("mqtttest: %s listener still waiting for connections to end: %v", l.id, l.stuck()))
-		}
-	}
+	watchdog := time.AfterFunc(stuckAfter, func() {
+		l.b.logStuck(fmt.Sprintf("mqtttest: %s listener still waiting after %v for connections to end: %v", l.id, stuckAfter, l.stuck()))
+	})
+	l.wg.Wait()
+	watchdog.Stop()
 }
 
 func (l *listener) stuck() []string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 )
 
 // mochiLoopHalted is what mochi's event loop logs, deferred, as it ends.
@@ -15,19 +16,21 @@ const mochiLoopHalted = "system event loop halted"
 // goroutine, and Broker.Close must not return while it can still log (to a
 // t.Log whose test has ended).
 type loopWatch struct {
-	next   slog.Handler
-	halted chan struct{}
-	once   *sync.Once
+	next    slog.Handler
+	halted  chan struct{}
+	once    *sync.Once
+	closing *atomic.Bool // set by Close; debug lines are wanted only from then
 }
 
 func newLoopWatch(next slog.Handler) loopWatch {
-	return loopWatch{next: next, halted: make(chan struct{}), once: new(sync.Once)}
+	return loopWatch{next: next, halted: make(chan struct{}), once: new(sync.Once), closing: new(atomic.Bool)}
 }
 
-// Enabled is true where the configured handler is, and at debug level, so
-// that the line that ends the event loop arrives.
+// Enabled is true where the configured handler is, and at debug level once
+// the broker is closing, so that the line that ends the event loop arrives;
+// until then mochi's debug lines are not even built.
 func (h loopWatch) Enabled(ctx context.Context, l slog.Level) bool {
-	return l == slog.LevelDebug || h.next.Enabled(ctx, l)
+	return l == slog.LevelDebug && h.closing.Load() || h.next.Enabled(ctx, l)
 }
 
 // Handle passes r on when the configured handler wants it, then notes the end of the event loop.
