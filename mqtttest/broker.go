@@ -34,8 +34,7 @@ type Broker struct {
 	log     *slog.Logger // mochi's logs, and reports of a slow Close
 	hook    *hook
 
-	loopHalted <-chan struct{} // closed when mochi's event loop has ended
-	closing    *atomic.Bool    // tells the log watch to look for the event loop's end
+	watch loopWatch // mochi's log handler: the end of its event loop, and silence after Close
 
 	closeOnce sync.Once
 	closed    atomic.Bool
@@ -128,7 +127,7 @@ func start(cfg *config) (b *Broker, err error) {
 	}
 
 	watch := newLoopWatch(b.log.Handler())
-	b.loopHalted, b.closing = watch.halted, watch.closing
+	b.watch = watch
 	b.srv = mqtt.New(serverOptions(slog.New(watch)))
 	b.hook = &hook{users: cfg.users, acl: cfg.acl}
 	if err := b.srv.AddHook(b.hook, nil); err != nil {
@@ -248,20 +247,26 @@ func (b *Broker) CAPEM() []byte {
 func (b *Broker) Recorder() *Recorder { return b.rec }
 
 // Close disconnects every client (v5 clients get DISCONNECT 0x8B "server
-// shutting down"), closes every connection, including ones that never sent
-// CONNECT, and returns when every goroutine the broker started has ended.
-// If that takes more than 5 seconds, it logs which connections are stuck.
-// Close is idempotent and safe from any goroutine; it always returns nil.
+// shutting down"; v3 clients, which have no server DISCONNECT, are just
+// closed), closes every connection, including ones that never sent CONNECT
+// and ones whose client has stopped reading, and returns when the listeners,
+// every connection and mochi's event loop have ended. mochi's per-client
+// writer goroutines, which it gives no way to wait for, end on their own a
+// moment later with nothing left to do; nothing is logged after Close
+// returns. If closing takes more than 5 seconds, Close logs which
+// connections are stuck, and in what state. Close is idempotent and safe
+// from any goroutine; it always returns nil.
 func (b *Broker) Close() error {
 	b.closeOnce.Do(func() {
 		b.closed.Store(true)
-		b.closing.Store(true)
+		b.watch.closing.Store(true)
 		_ = b.srv.Close() // closes our listeners, which wait for their connections
 		watchdog := time.AfterFunc(stuckAfter, func() {
 			b.logStuck("mqtttest: mochi's event loop has not ended " + stuckAfter.String() + " after Close")
 		})
-		<-b.loopHalted
+		<-b.watch.halted
 		watchdog.Stop()
+		b.watch.closed.Store(true)
 	})
 	return nil
 }

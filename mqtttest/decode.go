@@ -30,6 +30,9 @@ func decodeFrame(r *Record, frame []byte, headerLen int, version byte) {
 		r.Malformed, r.Err = true, err.Error()
 		return
 	}
+	if headerLen > 5 {
+		r.Malformed, r.Err = true, "remaining length in more than 4 bytes [MQTT-1.5.5]"
+	}
 	pk.FixedHeader.Remaining = len(frame) - headerLen
 	body := frame[headerLen:]
 
@@ -70,7 +73,7 @@ func decodeFrame(r *Record, frame []byte, headerLen int, version byte) {
 		err = fmt.Errorf("reserved packet type %d", frame[0]>>4)
 	}
 	fillRecord(r, &pk)
-	if err != nil {
+	if err != nil && !r.Malformed {
 		r.Malformed, r.Err = true, err.Error()
 	}
 }

@@ -26,7 +26,17 @@ func (h *hook) ID() string { return "mqtttest" }
 
 // Provides lists the hook methods mochi should call.
 func (h *hook) Provides(b byte) bool {
-	return b == mqtt.OnConnectAuthenticate || b == mqtt.OnACLCheck || b == mqtt.OnSessionEstablished || b == mqtt.OnDisconnect
+	return b == mqtt.OnConnect || b == mqtt.OnConnectAuthenticate || b == mqtt.OnACLCheck ||
+		b == mqtt.OnSessionEstablished || b == mqtt.OnDisconnect
+}
+
+// OnConnect names the tapped connection after the client, before the
+// CONNACK: mochi has by now assigned an ID to a v3 client that sent none.
+func (h *hook) OnConnect(cl *mqtt.Client, pk packets.Packet) error {
+	if t, ok := cl.Net.Conn.(*tapConn); ok {
+		t.setClientID(cl.ID)
+	}
+	return nil
 }
 
 // OnDisconnect tells the tap why the broker stopped the client.
@@ -55,11 +65,8 @@ func (h *hook) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool {
 	return true
 }
 
-// OnSessionEstablished names the tapped connection and notes the CONNECT for Broker.Clients.
+// OnSessionEstablished notes the CONNECT for Broker.Clients.
 func (h *hook) OnSessionEstablished(cl *mqtt.Client, pk packets.Packet) {
-	if t, ok := cl.Net.Conn.(*tapConn); ok {
-		t.setClientID(cl.ID)
-	}
 	h.mu.Lock()
 	if h.sessions == nil {
 		h.sessions = map[string]ClientInfo{}

@@ -124,8 +124,16 @@ func (l *listener) enter() bool {
 func (l *listener) handle(c, raw net.Conn, establish listeners.EstablishFn) {
 	t := newTap(c, raw, l.b.rec, l.b.connSeq.Add(1), l.id)
 	l.mu.Lock()
-	l.conns[t] = struct{}{}
+	closed := l.closed
+	if !closed {
+		l.conns[t] = struct{}{}
+	}
 	l.mu.Unlock()
+	if closed { // Close has already cut the others; this one never reaches the broker
+		t.cut("broker", "broker closed")
+		t.finish(nil)
+		return
+	}
 	defer func() {
 		l.mu.Lock()
 		delete(l.conns, t)
@@ -137,10 +145,18 @@ func (l *listener) handle(c, raw net.Conn, establish listeners.EstablishFn) {
 	t.finish(err)
 }
 
+// shutdownWrites bounds how long Close lets the broker write to a client,
+// DISCONNECT included: a client that has stopped reading cannot stall it.
+const shutdownWrites = time.Second
+
 // Close stops accepting, disconnects the broker's clients, cuts every
 // connection still open, and returns when all of them are done. It does not
 // use mochi's closeClients, which sends DISCONNECT to v3 clients too.
 func (l *listener) Close(listeners.CloseFn) {
+	watchdog := time.AfterFunc(stuckAfter, func() {
+		l.b.logStuck(fmt.Sprintf("mqtttest: %s listener still closing after %v; connections: %v", l.id, stuckAfter, l.stuck()))
+	})
+	defer watchdog.Stop()
 	l.mu.Lock()
 	if l.closed {
 		l.mu.Unlock()
@@ -148,8 +164,9 @@ func (l *listener) Close(listeners.CloseFn) {
 	}
 	l.closed = true
 	srv := l.httpS
+	limit := time.Now().Add(shutdownWrites)
 	for t := range l.conns {
-		_ = t.raw.SetWriteDeadline(time.Now().Add(time.Second)) // a client that reads nothing cannot stall shutdown
+		t.limitWrites(limit)
 	}
 	l.mu.Unlock()
 	if srv != nil {
@@ -162,17 +179,7 @@ func (l *listener) Close(listeners.CloseFn) {
 		t.cut("broker", "broker closed")
 	}
 	l.mu.Unlock()
-	l.wait()
-}
-
-// wait waits for every connection goroutine, logging the stuck ones if that
-// takes more than stuckAfter.
-func (l *listener) wait() {
-	watchdog := time.AfterFunc(stuckAfter, func() {
-		l.b.logStuck(fmt.Sprintf("mqtttest: %s listener still waiting after %v for connections to end: %v", l.id, stuckAfter, l.stuck()))
-	})
 	l.wg.Wait()
-	watchdog.Stop()
 }
 
 func (l *listener) stuck() []string {

@@ -20,10 +20,11 @@ type loopWatch struct {
 	halted  chan struct{}
 	once    *sync.Once
 	closing *atomic.Bool // set by Close; debug lines are wanted only from then
+	closed  *atomic.Bool // set when Close returns; nothing is logged after
 }
 
 func newLoopWatch(next slog.Handler) loopWatch {
-	return loopWatch{next: next, halted: make(chan struct{}), once: new(sync.Once), closing: new(atomic.Bool)}
+	return loopWatch{next: next, halted: make(chan struct{}), once: new(sync.Once), closing: new(atomic.Bool), closed: new(atomic.Bool)}
 }
 
 // Enabled is true where the configured handler is, and at debug level once
@@ -33,10 +34,18 @@ func (h loopWatch) Enabled(ctx context.Context, l slog.Level) bool {
 	return l == slog.LevelDebug && h.closing.Load() || h.next.Enabled(ctx, l)
 }
 
+// forward reports whether a record at level l goes to the configured handler.
+// Nothing does once Close has returned: mochi's per-client writer goroutines,
+// which it gives no way to wait for, may still log then, and a t.Log after
+// the test has ended panics.
+func (h loopWatch) forward(ctx context.Context, l slog.Level) bool {
+	return !h.closed.Load() && h.next.Enabled(ctx, l)
+}
+
 // Handle passes r on when the configured handler wants it, then notes the end of the event loop.
 func (h loopWatch) Handle(ctx context.Context, r slog.Record) error {
 	var err error
-	if h.next.Enabled(ctx, r.Level) {
+	if h.forward(ctx, r.Level) {
 		err = h.next.Handle(ctx, r)
 	}
 	if r.Message == mochiLoopHalted {

@@ -160,6 +160,9 @@ func TestNoWillAfterCleanDisconnect(t *testing.T) {
 	dev.Disconnect(1000) // with 0, paho.mqtt.golang may close without sending DISCONNECT
 
 	closed := wait(t, b.Recorder(), ClientID("dev"), Closed())
+	if closed.ClosedBy != "client" || closed.Reason != "client sent DISCONNECT" {
+		t.Errorf("close record %q, want closed by client: client sent DISCONNECT", closed.Line())
+	}
 	if err := b.Publish("wills/marker", []byte("after"), 1, false); err != nil {
 		t.Fatal(err)
 	}

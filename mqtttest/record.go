@@ -77,12 +77,15 @@ type Record struct {
 	Connect        *ConnectInfo // CONNECT only
 	Properties     Properties   // MQTT v5 properties that matter in tests
 
-	Raw       []byte // the bytes exactly as they crossed the socket
+	// Raw holds the bytes exactly as the tap passed them on. Packets to the
+	// client are recorded as the broker writes them to the socket; if the
+	// client has stopped reading they may never arrive.
+	Raw       []byte
 	Malformed bool   // the bytes did not frame or decode as MQTT; Err says why
 	Err       string // why the packet is malformed
 
-	ClosedBy string // EventClose: "client", "broker" or "test"
-	Reason   string // EventClose: why, when known
+	ClosedBy string // EventClose: who started the close: "client" (including by DISCONNECT), "broker" or "test"
+	Reason   string // EventClose: why, e.g. "client sent DISCONNECT", "keepalive expired: ...
 }
 
 // Subscription is one topic filter of a SUBSCRIBE or UNSUBSCRIBE packet.

@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"time"
 
 	"github.com/mochi-mqtt/server/v2/packets"
 )
@@ -29,8 +30,9 @@ type tapConn struct {
 	lastIn   PacketType // type of the last frame from the client
 	closedBy string     // who closed first, "" while open
 	reason   string
-	emitted  bool  // the close record is written
-	cause    error // why the broker stopped the client, from its OnDisconnect hook
+	emitted  bool      // the close record is written
+	cause    error     // why the broker stopped the client, from its OnDisconnect hook
+	wlimit   time.Time // once set, no write deadline may be later (see limitWrites)
 
 	done chan struct{} // closed when the broker is done with the connection
 
@@ -57,6 +59,9 @@ func newTap(c, raw net.Conn, rec *Recorder, conn uint64, listener string) *tapCo
 
 // Read hands the broker bytes from the client, whole recorded frames at a time.
 func (t *tapConn) Read(p []byte) (int, error) {
+	if len(p) == 0 {
+		return 0, nil
+	}
 	for t.ready == 0 {
 		if t.rerr != nil {
 			return 0, t.rerr
@@ -68,8 +73,44 @@ func (t *tapConn) Read(p []byte) (int, error) {
 	t.ready -= n
 	if t.rpos == len(t.rbuf) {
 		t.rbuf, t.rpos = t.rbuf[:0], 0
+		if cap(t.rbuf) > maxIdleBuffer {
+			t.rbuf = nil // a large frame passed; do not keep its buffer
+		}
 	}
 	return n, nil
+}
+
+// maxIdleBuffer is the largest read buffer a tap keeps between frames.
+const maxIdleBuffer = 64 << 10
+
+// SetDeadline sets the read deadline, and the write deadline within the limit
+// of limitWrites. mochi calls it after every packet, clearing the deadline
+// when the keepalive is 0.
+func (t *tapConn) SetDeadline(d time.Time) error {
+	if err := t.Conn.SetReadDeadline(d); err != nil {
+		return err
+	}
+	return t.SetWriteDeadline(d)
+}
+
+// SetWriteDeadline sets the write deadline, no later than the limit of limitWrites.
+func (t *tapConn) SetWriteDeadline(d time.Time) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !t.wlimit.IsZero() && (d.IsZero() || d.After(t.wlimit)) {
+		d = t.wlimit
+	}
+	return t.Conn.SetWriteDeadline(d)
+}
+
+// limitWrites makes every write to the client fail after d, whatever
+// deadline the broker sets later: the connection is about to end, and a
+// client that has stopped reading must not hold up the broker.
+func (t *tapConn) limitWrites(d time.Time) {
+	t.mu.Lock()
+	t.wlimit = d
+	t.mu.Unlock()
+	_ = t.SetWriteDeadline(d)
 }
 
 // fill reads once from the socket and records every frame now complete.
@@ -238,6 +279,9 @@ func (t *tapConn) readEnded(err error) {
 		}
 		t.mu.Unlock()
 	}
+	if by == "client" && t.listener == "tls" && !t.rseen && !errors.Is(err, io.EOF) {
+		by, reason = "broker", "TLS handshake failed: "+err.Error()
+	}
 	t.settle(by, reason, true)
 }
 
@@ -249,6 +293,9 @@ func (t *tapConn) finish(err error) {
 	switch {
 	case t.lastIn == TypeDisconnect:
 		reason = "client sent DISCONNECT"
+		if t.closedBy == "broker" && !t.emitted { // the broker closed because the client asked
+			t.closedBy = "client"
+		}
 	case t.cause != nil && !errors.Is(t.cause, net.ErrClosed):
 		reason = t.cause.Error()
 	case err != nil && !errors.Is(err, net.ErrClosed):
