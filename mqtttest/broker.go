@@ -12,7 +12,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/packets"
@@ -33,8 +32,7 @@ type Broker struct {
 	wsL     *listener
 	log     *slog.Logger // mochi's logs, and reports of a slow Close
 	hook    *hook
-
-	watch loopWatch // mochi's log handler: the end of its event loop, and silence after Close
+	logs    closingHandler // what mochi logs through, silenced by Close
 
 	closeOnce sync.Once
 	closed    atomic.Bool
@@ -126,9 +124,8 @@ func start(cfg *config) (b *Broker, err error) {
 		b.wsL = newListener("ws", ln, nil, b)
 	}
 
-	watch := newLoopWatch(b.log.Handler())
-	b.watch = watch
-	b.srv = mqtt.New(serverOptions(slog.New(watch)))
+	b.logs = newClosingHandler(b.log.Handler())
+	b.srv = mqtt.New(serverOptions(slog.New(b.logs)))
 	b.hook = &hook{users: cfg.users, acl: cfg.acl}
 	if err := b.srv.AddHook(b.hook, nil); err != nil {
 		return nil, fmt.Errorf("mqtttest: add hook: %w", err)
@@ -249,24 +246,18 @@ func (b *Broker) Recorder() *Recorder { return b.rec }
 // Close disconnects every client (v5 clients get DISCONNECT 0x8B "server
 // shutting down"; v3 clients, which have no server DISCONNECT, are just
 // closed), closes every connection, including ones that never sent CONNECT
-// and ones whose client has stopped reading, and returns when the listeners,
-// every connection and mochi's event loop have ended. mochi's per-client
-// writer goroutines, which it gives no way to wait for, end on their own a
-// moment later with nothing left to do; nothing is logged after Close
+// and ones whose client has stopped reading, and returns when the listeners
+// and every connection have ended. mochi's event loop and per-client writer
+// goroutines, which mochi gives no way to wait for, have been told to stop
+// and end on their own a moment later; nothing is logged after Close
 // returns. If closing takes more than 5 seconds, Close logs which
 // connections are stuck, and in what state. Close is idempotent and safe
 // from any goroutine; it always returns nil.
 func (b *Broker) Close() error {
 	b.closeOnce.Do(func() {
 		b.closed.Store(true)
-		b.watch.closing.Store(true)
 		_ = b.srv.Close() // closes our listeners, which wait for their connections
-		watchdog := time.AfterFunc(stuckAfter, func() {
-			b.logStuck("mqtttest: mochi's event loop has not ended " + stuckAfter.String() + " after Close")
-		})
-		<-b.watch.halted
-		watchdog.Stop()
-		b.watch.closed.Store(true)
+		b.logs.close()
 	})
 	return nil
 }
