@@ -160,9 +160,16 @@ func BenchmarkStartClose(b *testing.B) {
 // BenchmarkRoundTripQoS1 measures one QoS 1 publish by a client to a topic it
 // subscribes to at QoS 1, until both the PUBACK and the delivery arrived.
 // The broker and the client are set up once, outside the timer.
+//
+// mqtttest-10-idle-rules has ten fault rules installed that never match:
+// what a test pays for rules it is not exercising right now.
 func BenchmarkRoundTripQoS1(b *testing.B) {
 	payload := []byte("21.5")
-	for _, impl := range benchImpls {
+	impls := append(benchImpls[:len(benchImpls):len(benchImpls)], struct {
+		name  string
+		start func() (benchBroker, error)
+	}{"mqtttest-10-idle-rules", startWithIdleRules})
+	for _, impl := range impls {
 		b.Run(impl.name, func(b *testing.B) {
 			b.ReportAllocs()
 			br, err := impl.start()
@@ -191,6 +198,22 @@ func BenchmarkRoundTripQoS1(b *testing.B) {
 			b.StopTimer()
 		})
 	}
+}
+
+// startWithIdleRules starts our broker with ten fault rules that match no
+// packet of the benchmark (another client ID each).
+func startWithIdleRules() (benchBroker, error) {
+	br, err := Start()
+	if err != nil {
+		return nil, err
+	}
+	for i := 0; i < 10; i++ {
+		if _, err := br.Inject(Drop(ClientID(fmt.Sprintf("idle-%d", i)), Type(TypePuback))); err != nil {
+			br.Close()
+			return nil, err
+		}
+	}
+	return br, nil
 }
 
 // BenchmarkTestLifecycle measures what one typical test costs: start the

@@ -33,6 +33,7 @@ type Broker struct {
 	log     *slog.Logger // mochi's logs, and reports of a slow Close
 	hook    *hook
 	logs    closingHandler // what mochi logs through, silenced by Close
+	faults  *faultSet
 
 	closeOnce sync.Once
 	closed    atomic.Bool
@@ -79,7 +80,7 @@ func Start(opts ...Option) (*Broker, error) {
 }
 
 func start(cfg *config) (b *Broker, err error) {
-	b = &Broker{cfg: cfg, rec: newRecorder(cfg.recordLimit), log: cfg.logger}
+	b = &Broker{cfg: cfg, rec: newRecorder(cfg.recordLimit), log: cfg.logger, faults: new(faultSet)}
 	if b.log == nil {
 		b.log = slog.New(slog.DiscardHandler)
 	}

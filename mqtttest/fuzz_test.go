@@ -30,7 +30,14 @@ func FuzzTapRecordsEveryByte(f *testing.F) {
 			_ = r.Line()
 		}
 		if !bytes.Equal(got, data[:used]) {
-			t.Fatalf("recorded % x, but passed on % x", got, data[:used])
+			t.Fatalf("recorded % x, but took % x", got, data[:used])
+		}
+		passed := tp.rout
+		if toClient {
+			passed = tp.wout
+		}
+		if !bytes.Equal(passed, data[:used]) {
+			t.Fatalf("took % x, but passed on % x", data[:used], passed)
 		}
 		if used < len(data) {
 			if total, _, err := frameLength(data[used:]); err != nil || total != 0 {

@@ -122,7 +122,7 @@ func (l *listener) enter() bool {
 
 // handle taps one connection and hands it to the broker until it ends.
 func (l *listener) handle(c, raw net.Conn, establish listeners.EstablishFn) {
-	t := newTap(c, raw, l.b.rec, l.b.connSeq.Add(1), l.id)
+	t := newTap(c, raw, l.b.rec, l.b.faults, l.b.connSeq.Add(1), l.id)
 	l.mu.Lock()
 	closed := l.closed
 	if !closed {

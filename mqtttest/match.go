@@ -11,7 +11,26 @@ import (
 type Matcher struct {
 	desc string
 	fn   func(*Record) bool
+	// What the matcher can select, when it says: a set of packet types (bit
+	// t for type t) and of directions (bit d for Direction d); 0 means any.
+	// Fault rules use them to reject matchers that can never match together.
+	types   uint16
+	dirs    uint8
+	nothing bool // the constraints exclude each other: no packet can match
 }
+
+// typeSet is the set of packet types ts.
+func typeSet(ts ...PacketType) uint16 {
+	var s uint16
+	for _, t := range ts {
+		s |= 1 << t
+	}
+	return s
+}
+
+// withPacketID are the packet types that carry a packet identifier.
+var withPacketID = typeSet(TypePublish, TypePuback, TypePubrec, TypePubrel, TypePubcomp,
+	TypeSubscribe, TypeSuback, TypeUnsubscribe, TypeUnsuback)
 
 // String describes the matcher, as it appears in error messages.
 func (m Matcher) String() string { return m.desc }
@@ -29,7 +48,7 @@ func Where(desc string, fn func(Record) bool) Matcher {
 
 // Type selects packets of type t.
 func Type(t PacketType) Matcher {
-	return Matcher{desc: t.String(), fn: func(r *Record) bool { return r.Event == EventPacket && r.Type == t }}
+	return Matcher{desc: t.String(), fn: func(r *Record) bool { return r.Event == EventPacket && r.Type == t }, types: typeSet(t)}
 }
 
 // Publish selects PUBLISH packets, either way, whose topic matches the MQTT
@@ -37,7 +56,7 @@ func Type(t PacketType) Matcher {
 func Publish(filter string) Matcher {
 	return Matcher{desc: "PUBLISH " + filter, fn: func(r *Record) bool {
 		return r.Event == EventPacket && r.Type == TypePublish && MatchTopic(filter, r.Topic)
-	}}
+	}, types: typeSet(TypePublish)}
 }
 
 // Topic selects records whose topic matches the MQTT topic filter: PUBLISH
@@ -53,7 +72,7 @@ func Topic(filter string) Matcher {
 			}
 		}
 		return false
-	}}
+	}, types: typeSet(TypePublish, TypeSubscribe, TypeUnsubscribe)}
 }
 
 // ClientID selects records of the connection whose client ID is id.
@@ -63,12 +82,12 @@ func ClientID(id string) Matcher {
 
 // Dir selects packets travelling in direction d.
 func Dir(d Direction) Matcher {
-	return Matcher{desc: d.String(), fn: func(r *Record) bool { return r.Dir == d }}
+	return Matcher{desc: d.String(), fn: func(r *Record) bool { return r.Dir == d }, dirs: 1 << d}
 }
 
 // PacketID selects packets with packet identifier id.
 func PacketID(id uint16) Matcher {
-	return Matcher{desc: fmt.Sprintf("id=%d", id), fn: func(r *Record) bool { return r.Event == EventPacket && r.PacketID == id }}
+	return Matcher{desc: fmt.Sprintf("id=%d", id), fn: func(r *Record) bool { return r.Event == EventPacket && r.PacketID == id }, types: withPacketID}
 }
 
 // ConnNumber selects records of connection number n (Record.Conn).
@@ -105,15 +124,32 @@ func allOf(ms []Matcher) Matcher {
 		return ms[0]
 	}
 	descs := make([]string, len(ms))
+	all := Matcher{types: ^uint16(0), dirs: ^uint8(0)}
 	for i, m := range ms {
 		descs[i] = m.desc
+		if m.types != 0 {
+			all.types &= m.types
+		}
+		if m.dirs != 0 {
+			all.dirs &= m.dirs
+		}
+		all.nothing = all.nothing || m.nothing
 	}
-	return Matcher{desc: strings.Join(descs, ", "), fn: func(r *Record) bool {
+	all.nothing = all.nothing || all.types == 0 || all.dirs == 0 // constraints that exclude each other
+	if all.types == ^uint16(0) {
+		all.types = 0
+	}
+	if all.dirs == ^uint8(0) {
+		all.dirs = 0
+	}
+	all.desc = strings.Join(descs, ", ")
+	all.fn = func(r *Record) bool {
 		for _, m := range ms {
 			if !m.match(r) {
 				return false
 			}
 		}
 		return true
-	}}
+	}
+	return all
 }

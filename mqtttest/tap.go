@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mochi-mqtt/server/v2/packets"
@@ -36,45 +37,74 @@ type tapConn struct {
 
 	done chan struct{} // closed when the broker is done with the connection
 
+	faults   *faultSet     // the broker's fault rules; nil for none
+	frozen   atomic.Bool   // half-open: nothing passes either way
+	dead     chan struct{} // closed when the socket is closed, to end fault delays
+	scratch  [2]Record     // where faults judge a record, one per direction
+	deadOnce sync.Once
+
 	// Read side: only the broker's reading goroutine touches these.
-	rbuf  []byte // bytes read from the socket and not yet handed to the broker
-	rpos  int    // start of rbuf's bytes not yet handed out
-	ready int    // bytes from rpos that are recorded and may be handed out
-	rraw  bool   // framing was lost: record and pass bytes through as they come
-	rseen bool   // a whole frame came from the client
+	rin   []byte        // bytes read from the socket, not yet framed
+	rout  []byte        // recorded frames to hand to the broker
+	rpos  int           // start of rout's bytes not yet handed out
+	marks []releaseMark // delayed frames in rout, in order
+	rraw  bool          // framing was lost: record and pass bytes through as they come
+	rseen bool          // a whole frame came from the client
+	rcut  bool          // a fault cut the connection: pass nothing more
 	rerr  error
 
 	// Write side, guarded by wmu.
-	wmu   sync.Mutex
-	wpend []byte // the start of a frame whose end has not been written yet
-	wraw  bool
+	wmu     sync.Mutex
+	wpend   []byte // the start of a frame whose end has not been written yet
+	wout    []byte // frames to write, when faults change what is written
+	werr    error  // a write to the socket failed
+	wraw    bool
+	wcut    bool // a fault cut the connection: write nothing more
+	wdirect bool // Write passes p itself: frames need not be gathered
+}
+
+// releaseMark holds back rout's bytes from start on until at.
+type releaseMark struct {
+	start int
+	at    time.Time
 }
 
 // newTap wraps c (with raw the TCP connection under it) and records its opening.
-func newTap(c, raw net.Conn, rec *Recorder, conn uint64, listener string) *tapConn {
-	t := &tapConn{Conn: c, raw: raw, rec: rec, conn: conn, listener: listener, done: make(chan struct{})}
+func newTap(c, raw net.Conn, rec *Recorder, faults *faultSet, conn uint64, listener string) *tapConn {
+	t := &tapConn{Conn: c, raw: raw, rec: rec, faults: faults, conn: conn, listener: listener,
+		done: make(chan struct{}), dead: make(chan struct{})}
 	rec.add(Record{Event: EventOpen, Conn: conn, Listener: listener, Remote: raw.RemoteAddr().String()})
 	return t
 }
 
-// Read hands the broker bytes from the client, whole recorded frames at a time.
+// Read hands the broker bytes from the client, whole recorded frames at a
+// time, holding back frames a Delay fault has not released yet.
 func (t *tapConn) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	for t.ready == 0 {
+	for t.rpos == len(t.rout) {
 		if t.rerr != nil {
 			return 0, t.rerr
 		}
 		t.fill()
 	}
-	n := copy(p, t.rbuf[t.rpos:t.rpos+t.ready])
+	for len(t.marks) > 0 && t.marks[0].start <= t.rpos {
+		if !t.sleepUntil(t.marks[0].at) {
+			return 0, net.ErrClosed
+		}
+		t.marks = t.marks[1:]
+	}
+	limit := len(t.rout)
+	if len(t.marks) > 0 {
+		limit = t.marks[0].start
+	}
+	n := copy(p, t.rout[t.rpos:limit])
 	t.rpos += n
-	t.ready -= n
-	if t.rpos == len(t.rbuf) {
-		t.rbuf, t.rpos = t.rbuf[:0], 0
-		if cap(t.rbuf) > maxIdleBuffer {
-			t.rbuf = nil // a large frame passed; do not keep its buffer
+	if t.rpos == len(t.rout) {
+		t.rout, t.rpos, t.marks = t.rout[:0], 0, t.marks[:0]
+		if cap(t.rout) > maxIdleBuffer {
+			t.rout = nil // a large frame passed; do not keep its buffer
 		}
 	}
 	return n, nil
@@ -113,36 +143,41 @@ func (t *tapConn) limitWrites(d time.Time) {
 	_ = t.SetWriteDeadline(d)
 }
 
-// fill reads once from the socket and records every frame now complete.
+// fill reads once from the socket and records every frame now complete,
+// adding to rout what the faults let through.
 func (t *tapConn) fill() {
-	if len(t.rbuf) == cap(t.rbuf) {
-		if t.rpos > 0 {
-			n := copy(t.rbuf, t.rbuf[t.rpos:])
-			t.rbuf, t.rpos = t.rbuf[:n], 0
-		}
-		if len(t.rbuf) == cap(t.rbuf) {
-			nb := make([]byte, len(t.rbuf), max(2048, 2*cap(t.rbuf)))
-			copy(nb, t.rbuf)
-			t.rbuf = nb
-		}
+	if len(t.rin) == cap(t.rin) {
+		nb := make([]byte, len(t.rin), max(2048, 2*cap(t.rin)))
+		copy(nb, t.rin)
+		t.rin = nb
 	}
-	n, err := t.Conn.Read(t.rbuf[len(t.rbuf):cap(t.rbuf)])
-	t.rbuf = t.rbuf[:len(t.rbuf)+n]
-	unframed := t.rbuf[t.rpos+t.ready:]
-	used, raw := t.recordFrames(ToBroker, unframed, t.rraw)
+	n, err := t.Conn.Read(t.rin[len(t.rin):cap(t.rin)])
+	t.rin = t.rin[:len(t.rin)+n]
+	used, raw := t.recordFrames(ToBroker, t.rin, t.rraw)
 	t.rraw = raw
-	t.ready += used
+	rest := t.rin[used:]
+	if t.rcut {
+		t.rin, t.rerr = nil, net.ErrClosed
+		return
+	}
 	if err != nil {
 		t.rerr = err
-		if rest := unframed[used:]; len(rest) > 0 { // the client stopped mid-frame: still record and forward it
+		if len(rest) > 0 { // the client stopped mid-frame: still record and forward it
 			t.recordMalformed(ToBroker, rest, fmt.Sprintf("connection ended %d bytes into an unfinished frame", len(rest)))
-			t.ready += len(rest)
+			t.rout = append(t.rout, rest...)
 		}
+		t.rin = nil
 		t.readEnded(err)
+		return
+	}
+	t.rin = t.rin[:copy(t.rin, rest)]
+	if len(t.rin) == 0 && cap(t.rin) > maxIdleBuffer {
+		t.rin = nil
 	}
 }
 
-// Write records the frames the broker sends and writes them to the client.
+// Write records the frames the broker sends and writes to the client what
+// the faults let through. It reports len(p) for frames a fault drops.
 func (t *tapConn) Write(p []byte) (int, error) {
 	t.wmu.Lock()
 	defer t.wmu.Unlock()
@@ -151,10 +186,23 @@ func (t *tapConn) Write(p []byte) (int, error) {
 		t.wpend = append(t.wpend, p...)
 		b = t.wpend
 	}
+	if !t.faults.active() && !t.frozen.Load() && !t.wcut { // the common case: p passes as it is
+		t.wdirect = true
+		used, raw := t.recordFrames(ToClient, b, t.wraw)
+		t.wdirect = false
+		t.wraw = raw
+		t.wpend = append(t.wpend[:0], b[used:]...)
+		return t.Conn.Write(p)
+	}
+	t.werr = nil
 	used, raw := t.recordFrames(ToClient, b, t.wraw)
 	t.wraw = raw
 	t.wpend = append(t.wpend[:0], b[used:]...)
-	return t.Conn.Write(p)
+	t.flushOut()
+	if t.werr != nil {
+		return 0, t.werr
+	}
+	return len(p), nil
 }
 
 // recordFrames records the whole frames at the start of b and returns how
@@ -162,25 +210,32 @@ func (t *tapConn) Write(p []byte) (int, error) {
 // as malformed as it comes.
 func (t *tapConn) recordFrames(dir Direction, b []byte, raw bool) (used int, stillRaw bool) {
 	for used < len(b) {
+		if t.isCut(dir) { // nothing after the cut point got through
+			return len(b), raw
+		}
 		if raw {
 			t.recordMalformed(dir, b[used:], "bytes after a frame that could not be delimited")
+			t.pass(dir, b[used:], verdict{})
 			return len(b), true
 		}
 		if err := t.headerError(dir, b[used]); err != nil {
 			// The broker rejects this frame on its first byte; hand it over at once
 			// rather than wait for a frame end that may never come.
 			t.recordMalformed(dir, b[used:], err.Error())
+			t.pass(dir, b[used:], verdict{})
 			return len(b), true
 		}
 		total, header, err := frameLength(b[used:])
 		if err != nil {
 			t.recordMalformed(dir, b[used:], err.Error())
+			t.pass(dir, b[used:], verdict{})
 			return len(b), true
 		}
 		if total == 0 {
 			return used, false
 		}
-		t.recordFrame(dir, b[used:used+total], header)
+		frame := b[used : used+total]
+		t.pass(dir, frame, t.recordFrame(dir, frame, header))
 		used += total
 	}
 	return used, raw
@@ -199,8 +254,9 @@ func (t *tapConn) headerError(dir Direction, b0 byte) error {
 	return nil
 }
 
-// recordFrame decodes and records one whole frame.
-func (t *tapConn) recordFrame(dir Direction, frame []byte, header int) {
+// recordFrame decodes and records one whole frame, and returns what the
+// faults do to it; the record says so.
+func (t *tapConn) recordFrame(dir Direction, frame []byte, header int) verdict {
 	r := Record{Event: EventPacket, Dir: dir, Conn: t.conn, Listener: t.listener, Raw: append([]byte(nil), frame...)}
 	t.mu.Lock()
 	version, clientID := t.version, t.clientID
@@ -222,7 +278,18 @@ func (t *tapConn) recordFrame(dir Direction, frame []byte, header int) {
 		t.rseen = true
 	}
 	t.mu.Unlock()
+	var v verdict
+	if t.frozen.Load() || t.faults.active() {
+		// Matchers take a *Record; handing them &r would put every record on
+		// the heap, faults or not. Each direction has its own scratch record:
+		// one goroutine at a time records each direction.
+		j := &t.scratch[dir-ToBroker]
+		*j = r
+		v = t.judge(j)
+		r = *j
+	}
 	t.rec.add(r)
+	return v
 }
 
 func (t *tapConn) recordMalformed(dir Direction, b []byte, why string) {
@@ -257,12 +324,14 @@ func (t *tapConn) Close() error {
 		t.closedBy = "broker"
 	}
 	t.mu.Unlock()
+	t.markDead()
 	return t.Conn.Close()
 }
 
 // cut closes the connection at once, without a DISCONNECT, as the test asked.
 func (t *tapConn) cut(by, reason string) {
 	t.settle(by, reason, true)
+	t.markDead()
 	t.raw.Close()
 }
 
@@ -303,6 +372,7 @@ func (t *tapConn) finish(err error) {
 	}
 	t.mu.Unlock()
 	t.settle("broker", reason, false)
+	t.markDead()
 	t.raw.Close()
 	close(t.done)
 }

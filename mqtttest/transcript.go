@@ -57,6 +57,13 @@ func (rc *Recorder) writeLine(b *strings.Builder, r *Record) {
 }
 
 func writeRecord(b *strings.Builder, r *Record) {
+	writePacket(b, r)
+	if r.Fault != "" {
+		b.WriteString("  [fault: " + r.Fault + "]")
+	}
+}
+
+func writePacket(b *strings.Builder, r *Record) {
 	who := r.ClientID
 	if who == "" {
 		who = "conn#" + strconv.FormatUint(r.Conn, 10)

@@ -1,0 +1,248 @@
+package mqtttest
+
+import (
+	"errors"
+	"fmt"
+	"math/rand"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// faultKind is what a fault rule does to the packets it matches.
+type faultKind uint8
+
+const (
+	faultDrop faultKind = iota + 1
+	faultDelay
+	faultDuplicate
+	faultCutBefore
+	faultCutAfter
+	faultFreeze
+)
+
+// Rule describes a fault: what it does, to which packets, how often. Make
+// one with Drop, Delay, Duplicate, CutBefore, CutAfter or Freeze, narrow it
+// with Times, Nth and Probability, and install it with Broker.Inject. The
+// matchers are those of the Recorder (Type, Dir, ClientID, Publish,
+// PacketID, Where, ...), applied to each packet as the tap decodes it.
+type Rule struct {
+	kind   faultKind
+	match  []Matcher
+	delay  time.Duration
+	jitter time.Duration
+	times  int // act at most this many times; 0: no limit
+	nth    int // act on the nth match only; 0: every match
+	prob   float64
+	seed   int64
+}
+
+// Drop discards the matched packets: neither side sees them.
+func Drop(m ...Matcher) Rule { return Rule{kind: faultDrop, match: m} }
+
+// Delay holds each matched packet back for d (plus jitter, see
+// Rule.Jitter) before passing it on. Packets behind it on the same
+// connection and direction wait too: a delay never reorders nor drops.
+func Delay(d time.Duration, m ...Matcher) Rule { return Rule{kind: faultDelay, delay: d, match: m} }
+
+// Duplicate passes each matched packet on twice, byte for byte.
+func Duplicate(m ...Matcher) Rule { return Rule{kind: faultDuplicate, match: m} }
+
+// CutBefore closes the connection abruptly instead of passing the matched
+// packet on, as a crash or a lost network would: the broker publishes the
+// client's will, and the client sees its connection drop.
+func CutBefore(m ...Matcher) Rule { return Rule{kind: faultCutBefore, match: m} }
+
+// CutAfter passes the matched packet on and then closes the connection
+// abruptly: nothing after it gets through in either direction.
+func CutAfter(m ...Matcher) Rule { return Rule{kind: faultCutAfter, match: m} }
+
+// Freeze makes the connection half-open from the matched packet on (that
+// packet included): nothing passes in either direction and the socket
+// stays open, so keepalive and timeouts are what end it.
+func Freeze(m ...Matcher) Rule { return Rule{kind: faultFreeze, match: m} }
+
+// Times makes the rule act at most n times, then stand aside.
+func (r Rule) Times(n int) Rule { r.times = n; return r }
+
+// Nth makes the rule act only on the nth packet it matches (from 1).
+func (r Rule) Nth(n int) Rule { r.nth = n; return r }
+
+// Jitter adds to each Delay a random extra in [0, j), drawn from a source
+// seeded with seed, so a run can be repeated.
+func (r Rule) Jitter(j time.Duration, seed int64) Rule { r.jitter, r.seed = j, seed; return r }
+
+// Probability makes the rule act on each matched packet with probability p
+// (0 < p <= 1), drawn from a source seeded with seed, so a failing run can be
+// repeated: a failing test's log shows the seed.
+func (r Rule) Probability(p float64, seed int64) Rule { r.prob, r.seed = p, seed; return r }
+
+// String describes the rule, e.g. "drop PUBACK, to-client (times 1)".
+func (r Rule) String() string {
+	s := map[faultKind]string{faultDrop: "drop", faultDelay: "delay " + r.delay.String(), faultDuplicate: "duplicate",
+		faultCutBefore: "cut before", faultCutAfter: "cut after", faultFreeze: "freeze at"}[r.kind]
+	s += " " + allOf(r.match).String()
+	if r.jitter > 0 {
+		s += fmt.Sprintf(" (jitter %v, seed %d)", r.jitter, r.seed)
+	}
+	if r.times > 0 {
+		s += fmt.Sprintf(" (times %d)", r.times)
+	}
+	if r.nth > 0 {
+		s += fmt.Sprintf(" (match #%d)", r.nth)
+	}
+	if r.prob > 0 {
+		s += fmt.Sprintf(" (probability %g, seed %d)", r.prob, r.seed)
+	}
+	return s
+}
+
+// validate says why the rule cannot work, if it cannot.
+func (r Rule) validate() error {
+	var errs []error
+	if r.kind == 0 {
+		errs = append(errs, errors.New("no action: make rules with Drop, Delay, Duplicate, CutBefore, CutAfter or Freeze"))
+	}
+	if m := allOf(r.match); m.nothing {
+		errs = append(errs, fmt.Errorf("its matchers (%s) exclude each other: no packet can match", m))
+	}
+	if r.delay < 0 || r.jitter < 0 {
+		errs = append(errs, fmt.Errorf("negative delay %v or jitter %v", r.delay, r.jitter))
+	}
+	if r.kind == faultDelay && r.delay == 0 && r.jitter == 0 {
+		errs = append(errs, errors.New("a delay of 0 does nothing"))
+	}
+	if r.times < 0 || r.nth < 0 {
+		errs = append(errs, fmt.Errorf("negative Times(%d) or Nth(%d)", r.times, r.nth))
+	}
+	if r.prob < 0 || r.prob > 1 {
+		errs = append(errs, fmt.Errorf("probability %g outside (0, 1]", r.prob))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("mqtttest: fault rule %q: %w", r, err)
+	}
+	return nil
+}
+
+// Fault is a rule installed on a broker. It acts on every connection, open
+// or new, from the moment Inject returns, until Remove.
+type Fault struct {
+	rule  Rule
+	match Matcher
+	set   *faultSet
+
+	mu      sync.Mutex
+	matched int // packets matched so far
+	acted   int // times it acted
+	rng     *rand.Rand
+}
+
+// Remove uninstalls the fault: packets decoded after Remove returns pass
+// untouched. It is safe to call more than once.
+func (f *Fault) Remove() { f.set.remove(f) }
+
+// Acted returns how many times the fault has acted.
+func (f *Fault) Acted() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.acted
+}
+
+// String describes the fault's rule.
+func (f *Fault) String() string { return f.rule.String() }
+
+// Inject installs a fault rule on every connection of the broker, those
+// open now and those to come. It returns an error that says why for a rule
+// that cannot work (e.g. matchers that exclude each other).
+func (b *Broker) Inject(r Rule) (*Fault, error) {
+	if err := r.validate(); err != nil {
+		return nil, err
+	}
+	f := &Fault{rule: r, match: allOf(r.match), set: b.faults}
+	if r.prob > 0 || r.jitter > 0 {
+		f.rng = rand.New(rand.NewSource(r.seed))
+	}
+	b.faults.add(f)
+	return f, nil
+}
+
+// verdict is what the faults decided for one packet.
+type verdict struct {
+	kind  faultKind // 0: pass
+	delay time.Duration
+	fault *Fault
+}
+
+// decide returns what f does to the packet r, counting it, or a zero verdict.
+func (f *Fault) decide(r *Record) verdict {
+	m := f.match
+	if m.types != 0 && m.types&(1<<r.Type) == 0 || m.dirs != 0 && m.dirs&(1<<r.Dir) == 0 || !m.match(r) {
+		return verdict{}
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.matched++
+	switch {
+	case f.rule.nth > 0 && f.matched != f.rule.nth,
+		f.rule.times > 0 && f.acted >= f.rule.times,
+		f.rule.prob > 0 && f.rng.Float64() >= f.rule.prob:
+		return verdict{}
+	}
+	f.acted++
+	v := verdict{kind: f.rule.kind, delay: f.rule.delay, fault: f}
+	if f.rule.jitter > 0 {
+		v.delay += time.Duration(f.rng.Int63n(int64(f.rule.jitter)))
+	}
+	return v
+}
+
+// faultSet holds the faults of one broker. Reading it on every packet
+// takes no lock: installing or removing a fault swaps the whole list.
+type faultSet struct {
+	mu   sync.Mutex // serialises add and remove
+	list atomic.Pointer[[]*Fault]
+}
+
+func (s *faultSet) add(f *Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var next []*Fault
+	if cur := s.list.Load(); cur != nil {
+		next = append(next, *cur...)
+	}
+	next = append(next, f)
+	s.list.Store(&next)
+}
+
+func (s *faultSet) remove(f *Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cur := s.list.Load()
+	if cur == nil {
+		return
+	}
+	var next []*Fault
+	for _, g := range *cur {
+		if g != f {
+			next = append(next, g)
+		}
+	}
+	s.list.Store(&next)
+}
+
+// decide returns the verdict of the first installed fault that acts on r.
+func (s *faultSet) decide(r *Record) verdict {
+	if s == nil {
+		return verdict{}
+	}
+	cur := s.list.Load()
+	if cur == nil {
+		return verdict{}
+	}
+	for _, f := range *cur {
+		if v := f.decide(r); v.kind != 0 {
+			return v
+		}
+	}
+	return verdict{}
+}

@@ -1,0 +1,154 @@
+package mqtttest
+
+import (
+	"fmt"
+	"net"
+	"time"
+)
+
+// judge returns what the broker's faults do to the packet r and notes it in
+// r. A frozen connection passes nothing; malformed bytes always pass.
+func (t *tapConn) judge(r *Record) verdict {
+	if t.frozen.Load() {
+		r.Fault = "frozen: not passed on"
+		return verdict{kind: faultDrop}
+	}
+	if r.Malformed {
+		return verdict{}
+	}
+	v := t.faults.decide(r)
+	if v.kind != 0 {
+		r.Fault = v.describe()
+	}
+	return v
+}
+
+// describe says what the verdict did, for the record.
+func (v verdict) describe() string {
+	switch v.kind {
+	case faultDrop:
+		return "dropped"
+	case faultDelay:
+		return "delayed " + v.delay.String()
+	case faultDuplicate:
+		return "duplicated"
+	case faultCutBefore:
+		return "cut here: not passed on"
+	case faultCutAfter:
+		return "passed on, then cut"
+	case faultFreeze:
+		return "frozen from here: not passed on"
+	}
+	return ""
+}
+
+// pass hands a recorded frame on as the verdict says: to the broker's read
+// buffer (ToBroker) or towards the client's socket (ToClient).
+func (t *tapConn) pass(dir Direction, frame []byte, v verdict) {
+	if t.frozen.Load() && v.kind != faultFreeze {
+		return
+	}
+	if dir == ToBroker {
+		t.passIn(frame, v)
+		return
+	}
+	if !t.wdirect {
+		t.passOut(frame, v)
+	}
+}
+
+func (t *tapConn) passIn(frame []byte, v verdict) {
+	switch v.kind {
+	case 0:
+		t.rout = append(t.rout, frame...)
+	case faultDelay:
+		t.marks = append(t.marks, releaseMark{start: len(t.rout), at: time.Now().Add(v.delay)})
+		t.rout = append(t.rout, frame...)
+	case faultDuplicate:
+		t.rout = append(append(t.rout, frame...), frame...)
+	case faultCutAfter:
+		t.rout = append(t.rout, frame...)
+		fallthrough
+	case faultCutBefore:
+		t.rcut = true
+		t.cut("test", "fault: "+v.fault.String())
+	case faultFreeze:
+		t.frozen.Store(true)
+	}
+}
+
+// passOut is passIn for frames to the client; the caller holds wmu.
+func (t *tapConn) passOut(frame []byte, v verdict) {
+	switch v.kind {
+	case 0:
+		t.wout = append(t.wout, frame...)
+	case faultDelay:
+		t.flushOut()
+		if !t.sleepUntil(time.Now().Add(v.delay)) {
+			t.werr = net.ErrClosed
+			return
+		}
+		t.wout = append(t.wout, frame...)
+	case faultDuplicate:
+		t.wout = append(append(t.wout, frame...), frame...)
+	case faultCutAfter:
+		t.wout = append(t.wout, frame...)
+		fallthrough
+	case faultCutBefore:
+		t.flushOut()
+		t.wcut = true
+		t.cut("test", "fault: "+v.fault.String())
+	case faultFreeze:
+		t.flushOut()
+		t.frozen.Store(true)
+	}
+}
+
+// flushOut writes what passOut gathered; the caller holds wmu.
+func (t *tapConn) flushOut() {
+	if len(t.wout) > 0 && t.werr == nil {
+		_, t.werr = t.Conn.Write(t.wout)
+	}
+	t.wout = t.wout[:0]
+}
+
+// isCut reports whether a fault has cut the connection in direction dir.
+func (t *tapConn) isCut(dir Direction) bool {
+	if dir == ToBroker {
+		return t.rcut
+	}
+	return t.wcut
+}
+
+// sleepUntil waits until at, or until the connection is closed (false).
+func (t *tapConn) sleepUntil(at time.Time) bool {
+	d := time.Until(at)
+	if d <= 0 {
+		return true
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return true
+	case <-t.dead:
+		return false
+	}
+}
+
+// markDead wakes every fault delay of the connection: its socket is closed.
+func (t *tapConn) markDead() {
+	t.deadOnce.Do(func() { close(t.dead) })
+}
+
+// active reports whether any fault is installed.
+func (s *faultSet) active() bool {
+	if s == nil {
+		return false
+	}
+	cur := s.list.Load()
+	return cur != nil && len(*cur) > 0
+}
+
+// String describes the verdict's fault, for close records.
+func (v verdict) String() string { return fmt.Sprintf("%s (%s)", v.describe(), v.fault) }
