@@ -15,7 +15,10 @@
 //
 // Records are queried with matchers (Publish, Type, ClientID, Dir, ...) and
 // waited for with Recorder.WaitFor, which waits on new records and never
-// polls. Recorder.Transcript renders them one line each, and
+// polls. Broker.Inject installs fault rules (Drop, Delay, Duplicate,
+// CutBefore, CutAfter, Freeze) that act on the same decoded packets, on
+// every connection, until removed. Recorder.Transcript renders records one
+// line each, marking what a fault did, and
 // Recorder.WriteJSONL writes JSON Lines. When a test that used NewBroker
 // fails, the end of the transcript is logged at cleanup.
 package mqtttest
