@@ -104,13 +104,17 @@ func TestRetainedDeliveredToLateSubscriber(t *testing.T) {
 	}
 	late := connect3(t, b.URL(), "late")
 	late.subscribe(t, "dev/+/state", 1)
-	if m := receive(t, late.got); m.payload != "on" || !m.retain {
+	// mochi acknowledges a QoS 1 publish before it forwards it, so now and
+	// then the late subscriber also gets the original, live (no retain flag),
+	// besides the retained copy: look for the retained one among the first two.
+	m := receive(t, late.got)
+	if !m.retain {
+		m = receive(t, late.got)
+	}
+	if m.payload != "on" || !m.retain {
 		t.Errorf("late subscriber got %+v, want \"on\" with retain set", m)
 	}
-	r := wait(t, b.Recorder(), ClientID("late"), Publish("dev/#"))
-	if !r.Retain {
-		t.Errorf("record of the delivery has retain=false: %s", r.Line())
-	}
+	wait(t, b.Recorder(), ClientID("late"), Publish("dev/#"), Where("retain set", func(r Record) bool { return r.Retain }))
 
 	pub.publish(t, "dev/1/state", 1, true, "")
 	if m, ok := b.Retained("dev/1/state"); ok {
