@@ -35,8 +35,9 @@ type Broker struct {
 	logs    closingHandler // what mochi logs through, silenced by Close
 	faults  *faultSet
 
-	closeOnce sync.Once
-	closed    atomic.Bool
+	closeOnce   sync.Once
+	closed      atomic.Bool
+	partitioned atomic.Bool // see Partition
 }
 
 // NewBroker starts a Broker on a free loopback port and registers its Close

@@ -19,10 +19,13 @@ const (
 	faultCutBefore
 	faultCutAfter
 	faultFreeze
+	faultCorrupt
+	faultThrottle
 )
 
 // Rule describes a fault: what it does, to which packets, how often. Make
-// one with Drop, Delay, Duplicate, CutBefore, CutAfter or Freeze, narrow it
+// one with Drop, Delay, Duplicate, CutBefore, CutAfter, Freeze, Corrupt,
+// Throttle or WithholdConnack, narrow it
 // with Times, Nth and Probability, and install it with Broker.Inject. The
 // matchers are those of the Recorder (Type, Dir, ClientID, Publish,
 // PacketID, Where, ...), applied to each packet as the tap decodes it.
@@ -35,6 +38,7 @@ type Rule struct {
 	nth    int // act on the nth match only; 0: every match
 	prob   float64
 	seed   int64
+	rate   int // bytes per second, for Throttle
 }
 
 // Drop discards the matched packets: neither side sees them.
@@ -62,6 +66,25 @@ func CutAfter(m ...Matcher) Rule { return Rule{kind: faultCutAfter, match: m} }
 // stays open, so keepalive and timeouts are what end it.
 func Freeze(m ...Matcher) Rule { return Rule{kind: faultFreeze, match: m} }
 
+// Corrupt passes each matched packet on with one byte of it flipped (every
+// bit inverted), at a position drawn from a source seeded with seed, to test
+// how a client or the broker copes with garbage. The record keeps the
+// packet as it was; Record.Fault says which byte was flipped.
+func Corrupt(seed int64, m ...Matcher) Rule { return Rule{kind: faultCorrupt, seed: seed, match: m} }
+
+// Throttle lets the matched packets through at no more than bytesPerSecond,
+// per connection and direction: each waits for the ones before it to have
+// used their share. Like Delay, it never reorders nor drops.
+func Throttle(bytesPerSecond int, m ...Matcher) Rule {
+	return Rule{kind: faultThrottle, rate: bytesPerSecond, match: m}
+}
+
+// WithholdConnack drops the CONNACK to the matched clients: the broker takes
+// them as connected, but they wait for an answer that never comes.
+func WithholdConnack(m ...Matcher) Rule {
+	return Drop(append([]Matcher{Type(TypeConnack), Dir(ToClient)}, m...)...)
+}
+
 // Times makes the rule act at most n times, then stand aside.
 func (r Rule) Times(n int) Rule { r.times = n; return r }
 
@@ -80,7 +103,8 @@ func (r Rule) Probability(p float64, seed int64) Rule { r.prob, r.seed = p, seed
 // String describes the rule, e.g. "drop PUBACK, to-client (times 1)".
 func (r Rule) String() string {
 	s := map[faultKind]string{faultDrop: "drop", faultDelay: "delay " + r.delay.String(), faultDuplicate: "duplicate",
-		faultCutBefore: "cut before", faultCutAfter: "cut after", faultFreeze: "freeze at"}[r.kind]
+		faultCutBefore: "cut before", faultCutAfter: "cut after", faultFreeze: "freeze at",
+		faultCorrupt: "corrupt", faultThrottle: fmt.Sprintf("throttle to %d B/s", r.rate)}[r.kind]
 	s += " " + allOf(r.match).String()
 	if r.jitter > 0 {
 		s += fmt.Sprintf(" (jitter %v, seed %d)", r.jitter, r.seed)
@@ -101,7 +125,7 @@ func (r Rule) String() string {
 func (r Rule) validate() error {
 	var errs []error
 	if r.kind == 0 {
-		errs = append(errs, errors.New("no action: make rules with Drop, Delay, Duplicate, CutBefore, CutAfter or Freeze"))
+		errs = append(errs, errors.New("no action: make rules with Drop, Delay, Duplicate, CutBefore, CutAfter, Freeze, Corrupt or Throttle"))
 	}
 	if m := allOf(r.match); m.nothing {
 		errs = append(errs, fmt.Errorf("its matchers (%s) exclude each other: no packet can match", m))
@@ -111,6 +135,9 @@ func (r Rule) validate() error {
 	}
 	if r.kind == faultDelay && r.delay == 0 && r.jitter == 0 {
 		errs = append(errs, errors.New("a delay of 0 does nothing"))
+	}
+	if r.kind == faultThrottle && r.rate <= 0 {
+		errs = append(errs, fmt.Errorf("throttle rate %d bytes per second: want a positive rate", r.rate))
 	}
 	if r.times < 0 || r.nth < 0 {
 		errs = append(errs, fmt.Errorf("negative Times(%d) or Nth(%d)", r.times, r.nth))
@@ -159,7 +186,7 @@ func (b *Broker) Inject(r Rule) (*Fault, error) {
 		return nil, err
 	}
 	f := &Fault{rule: r, match: allOf(r.match), set: b.faults}
-	if r.prob > 0 || r.jitter > 0 {
+	if r.prob > 0 || r.jitter > 0 || r.kind == faultCorrupt {
 		f.rng = rand.New(rand.NewSource(r.seed))
 	}
 	b.faults.add(f)
@@ -170,6 +197,7 @@ func (b *Broker) Inject(r Rule) (*Fault, error) {
 type verdict struct {
 	kind  faultKind // 0: pass
 	delay time.Duration
+	flip  int // Corrupt: which byte of the frame to flip
 	fault *Fault
 }
 
@@ -192,6 +220,9 @@ func (f *Fault) decide(r *Record) verdict {
 	v := verdict{kind: f.rule.kind, delay: f.rule.delay, fault: f}
 	if f.rule.jitter > 0 {
 		v.delay += time.Duration(f.rng.Int63n(int64(f.rule.jitter)))
+	}
+	if f.rule.kind == faultCorrupt {
+		v.flip = f.rng.Intn(len(r.Raw))
 	}
 	return v
 }

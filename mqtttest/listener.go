@@ -134,6 +134,14 @@ func (l *listener) handle(c, raw net.Conn, establish listeners.EstablishFn) {
 		t.finish(nil)
 		return
 	}
+	if l.b.partitioned.Load() {
+		t.cut("test", "refused: the broker is partitioned (Broker.Partition)")
+		t.finish(nil)
+		l.mu.Lock()
+		delete(l.conns, t)
+		l.mu.Unlock()
+		return
+	}
 	defer func() {
 		l.mu.Lock()
 		delete(l.conns, t)

@@ -37,11 +37,12 @@ type tapConn struct {
 
 	done chan struct{} // closed when the broker is done with the connection
 
-	faults   *faultSet     // the broker's fault rules; nil for none
-	frozen   atomic.Bool   // half-open: nothing passes either way
-	dead     chan struct{} // closed when the socket is closed, to end fault delays
-	scratch  [2]Record     // where faults judge a record, one per direction
-	deadOnce sync.Once
+	faults    *faultSet     // the broker's fault rules; nil for none
+	frozen    atomic.Bool   // half-open: nothing passes either way
+	dead      chan struct{} // closed when the socket is closed, to end fault delays
+	scratch   [2]Record     // where faults judge a record, one per direction
+	throttled [2]time.Time  // Throttle: when the last frame each way may pass
+	deadOnce  sync.Once
 
 	// Read side: only the broker's reading goroutine touches these.
 	rin   []byte        // bytes read from the socket, not yet framed

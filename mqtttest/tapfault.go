@@ -38,8 +38,31 @@ func (v verdict) describe() string {
 		return "passed on, then cut"
 	case faultFreeze:
 		return "frozen from here: not passed on"
+	case faultCorrupt:
+		return fmt.Sprintf("corrupted: byte %d flipped", v.flip)
+	case faultThrottle:
+		return fmt.Sprintf("throttled to %d B/s", v.fault.rule.rate)
 	}
 	return ""
+}
+
+// corrupted returns a copy of frame with byte v.flip inverted.
+func (v verdict) corrupted(frame []byte) []byte {
+	c := append([]byte(nil), frame...)
+	c[v.flip] ^= 0xff
+	return c
+}
+
+// throttleAt returns when a frame of n bytes may pass in direction dir under
+// a rate of bytes per second, and books that time.
+func (t *tapConn) throttleAt(dir Direction, n, rate int) time.Time {
+	at := time.Now()
+	if next := t.throttled[dir-ToBroker]; next.After(at) {
+		at = next
+	}
+	at = at.Add(time.Duration(n) * time.Second / time.Duration(rate))
+	t.throttled[dir-ToBroker] = at
+	return at
 }
 
 // pass hands a recorded frame on as the verdict says: to the broker's read
@@ -74,6 +97,11 @@ func (t *tapConn) passIn(frame []byte, v verdict) {
 		t.cut("test", "fault: "+v.fault.String())
 	case faultFreeze:
 		t.frozen.Store(true)
+	case faultCorrupt:
+		t.rout = append(t.rout, v.corrupted(frame)...)
+	case faultThrottle:
+		t.marks = append(t.marks, releaseMark{start: len(t.rout), at: t.throttleAt(ToBroker, len(frame), v.fault.rule.rate)})
+		t.rout = append(t.rout, frame...)
 	}
 }
 
@@ -101,6 +129,15 @@ func (t *tapConn) passOut(frame []byte, v verdict) {
 	case faultFreeze:
 		t.flushOut()
 		t.frozen.Store(true)
+	case faultCorrupt:
+		t.wout = append(t.wout, v.corrupted(frame)...)
+	case faultThrottle:
+		t.flushOut()
+		if !t.sleepUntil(t.throttleAt(ToClient, len(frame), v.fault.rule.rate)) {
+			t.werr = net.ErrClosed
+			return
+		}
+		t.wout = append(t.wout, frame...)
 	}
 }
 

@@ -1,0 +1,33 @@
+package mqtttest
+
+// Partition cuts the broker off from its clients without closing anything:
+// every open connection freezes (nothing passes either way, the sockets stay
+// open, so keepalives expire as in a real network partition) and new
+// connections are closed as they arrive. Packets caught in it are lost.
+// Heal ends it.
+func (b *Broker) Partition() {
+	b.partitioned.Store(true)
+	b.eachConn(func(t *tapConn) { t.frozen.Store(true) })
+}
+
+// Heal ends a Partition: connections still open pass packets again and new
+// ones are accepted. The client or broker may already have given up on a
+// connection; Heal does not revive what keepalive ended.
+func (b *Broker) Heal() {
+	b.partitioned.Store(false)
+	b.eachConn(func(t *tapConn) { t.frozen.Store(false) })
+}
+
+// eachConn calls fn for every open connection of every listener.
+func (b *Broker) eachConn(fn func(*tapConn)) {
+	for _, l := range []*listener{b.tcp, b.tlsL, b.wsL} {
+		if l == nil {
+			continue
+		}
+		l.mu.Lock()
+		for t := range l.conns {
+			fn(t)
+		}
+		l.mu.Unlock()
+	}
+}
