@@ -17,7 +17,13 @@ var v4Connect = []byte{0x10, 0x0f, 0, 4, 'M', 'Q', 'T', 'T', 4, 0x02, 0, 30, 0, 
 // dialRaw opens a plain TCP connection to the broker, closed at cleanup.
 func dialRaw(t *testing.T, b *Broker) net.Conn {
 	t.Helper()
-	c, err := net.DialTimeout("tcp", b.Addr(), waitTime)
+	return dialAddr(t, b.Addr())
+}
+
+// dialAddr opens a plain TCP connection to addr, closed at cleanup.
+func dialAddr(t *testing.T, addr string) net.Conn {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", addr, waitTime)
 	if err != nil {
 		t.Fatal(err)
 	}

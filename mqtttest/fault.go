@@ -185,12 +185,17 @@ func (b *Broker) Inject(r Rule) (*Fault, error) {
 	if err := r.validate(); err != nil {
 		return nil, err
 	}
-	f := &Fault{rule: r, match: allOf(r.match), set: b.faults}
+	return newFault(r, b.faults), nil
+}
+
+// newFault installs the valid rule r in set.
+func newFault(r Rule, set *faultSet) *Fault {
+	f := &Fault{rule: r, match: allOf(r.match), set: set}
 	if r.prob > 0 || r.jitter > 0 || r.kind == faultCorrupt {
 		f.rng = rand.New(rand.NewSource(r.seed))
 	}
-	b.faults.add(f)
-	return f, nil
+	set.add(f)
+	return f
 }
 
 // verdict is what the faults decided for one packet.

@@ -8,8 +8,13 @@ import (
 	paho3 "github.com/eclipse/paho.mqtt.golang"
 )
 
+// injector is a Broker or a Proxy.
+type injector interface {
+	Inject(Rule) (*Fault, error)
+}
+
 // inject installs a fault rule and fails the test if it is rejected.
-func inject(t *testing.T, b *Broker, r Rule) *Fault {
+func inject(t *testing.T, b injector, r Rule) *Fault {
 	t.Helper()
 	f, err := b.Inject(r)
 	if err != nil {

@@ -364,7 +364,7 @@ func (t *tapConn) finish(err error) {
 	case t.lastIn == TypeDisconnect:
 		reason = "client sent DISCONNECT"
 		if t.closedBy == "broker" && !t.emitted { // the broker closed because the client asked
-			t.closedBy = "client"
+			t.closedBy, t.reason = "client", reason
 		}
 	case t.cause != nil && !errors.Is(t.cause, net.ErrClosed):
 		reason = t.cause.Error()

@@ -1,0 +1,80 @@
+package mqtttest
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// startMosquitto runs the Debian mosquitto broker on a free loopback port
+// with a generated configuration, stopped at cleanup, and returns its
+// address. Without the binary the test is skipped, except in CI (CI set),
+// where .ci/run installs it and its absence is a failure.
+func startMosquitto(t testing.TB) string {
+	t.Helper()
+	bin, err := exec.LookPath("mosquitto")
+	if err != nil {
+		bin = "/usr/sbin/mosquitto" // root's PATH has /usr/sbin; others may not
+		if _, err := os.Stat(bin); err != nil {
+			if os.Getenv("CI") != "" {
+				t.Fatal("mosquitto is not installed, and CI is set: .ci/run should have installed it")
+			}
+			t.Skip("mosquitto is not installed (apt-get install mosquitto)")
+		}
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	conf := filepath.Join(t.TempDir(), "mosquitto.conf")
+	body := fmt.Sprintf("listener %d 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stderr\nlog_type error\nlog_type warning\nlog_type notice\nlog_type information\n", port)
+	if err := os.WriteFile(conf, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "-c", conf)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", bin, err)
+	}
+	ready := make(chan struct{})
+	drained := make(chan struct{})
+	var log strings.Builder
+	go func() {
+		defer close(drained)
+		started := false
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() { // read to the end, so mosquitto never blocks on a full pipe
+			if line := sc.Text(); !started {
+				log.WriteString(line + "\n")
+				if strings.Contains(line, " running") {
+					started = true
+					close(ready)
+				}
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-drained
+		cmd.Wait()
+	})
+	select {
+	case <-ready:
+	case <-drained: // log is the scanner's no more
+		t.Fatalf("mosquitto exited before it was ready:\n%s", log.String())
+	case <-time.After(waitTime):
+		t.Fatalf("mosquitto not ready after %v", waitTime)
+	}
+	return fmt.Sprintf("127.0.0.1:%d", port)
+}

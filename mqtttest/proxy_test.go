@@ -1,0 +1,77 @@
+package mqtttest
+
+import (
+	"strings"
+	"testing"
+
+	paho3 "github.com/eclipse/paho.mqtt.golang"
+)
+
+// TestProxyRecordsMosquittoTraffic runs real clients through the proxy to
+// the Debian mosquitto broker: the traffic is recorded like the embedded
+// broker's.
+func TestProxyRecordsMosquittoTraffic(t *testing.T) {
+	p := NewProxy(t, startMosquitto(t))
+	sub := connect3(t, p.URL(), "sub")
+	sub.subscribe(t, "m/#", 1)
+	pub := connect3(t, p.URL(), "pub")
+	pub.publish(t, "m/1", 1, false, "via mosquitto")
+	if m := receive(t, sub.got); m.payload != "via mosquitto" {
+		t.Fatalf("subscriber got %+v", m)
+	}
+	rec := p.Recorder()
+	in := wait(t, rec, ClientID("pub"), Publish("m/1"), Dir(ToBroker))
+	checkFlow(t, rec, "pub", in.PacketID, "to-broker PUBLISH", "to-client PUBACK")
+	wait(t, rec, ClientID("sub"), Publish("m/1"), Dir(ToClient))
+	wait(t, rec, ClientID("sub"), Type(TypePuback), Dir(ToBroker))
+	if r := wait(t, rec, ClientID("pub"), Type(TypeConnack)); r.Listener != "proxy" {
+		t.Errorf("record listener %q, want proxy", r.Listener)
+	}
+}
+
+// TestProxyWillAfterCut cuts a client's connection through the proxy with a
+// fault rule: the real mosquitto broker publishes its will.
+func TestProxyWillAfterCut(t *testing.T) {
+	p := NewProxy(t, startMosquitto(t))
+	watcher := connect3(t, p.URL(), "watcher")
+	watcher.subscribe(t, "wills/#", 1)
+	f := inject(t, p, CutBefore(ClientID("dev"), Publish("cut/#")).Times(1))
+	dev := connect3(t, p.URL(), "dev", func(o *paho3.ClientOptions) { o.SetWill("wills/dev", "gone", 1, false) })
+	dev.Publish("cut/now", 0, false, "")
+	if m := receive(t, watcher.got); m.topic != "wills/dev" || m.payload != "gone" {
+		t.Fatalf("watcher got %+v, want the will", m)
+	}
+	if f.Acted() != 1 {
+		t.Errorf("cut acted %d times, want 1", f.Acted())
+	}
+	if r := wait(t, p.Recorder(), ClientID("dev"), Closed()); r.ClosedBy != "test" {
+		t.Errorf("close record %q, want closed by the test's fault", r.Line())
+	}
+}
+
+// TestProxyUnreachableUpstream checks a client of a proxy whose upstream is
+// down gets a closed connection at once, and the record says why.
+func TestProxyUnreachableUpstream(t *testing.T) {
+	dead := NewBroker(t)
+	addr := dead.Addr()
+	dead.Close()
+	p := NewProxy(t, addr)
+	c := dialAddr(t, p.Addr())
+	readUntilClosed(t, c)
+	r := wait(t, p.Recorder(), Closed())
+	if r.ClosedBy != "broker" || !strings.Contains(r.Reason, "unreachable") || !strings.Contains(r.Reason, addr) {
+		t.Errorf("close record %q, want the upstream %s unreachable", r.Line(), addr)
+	}
+}
+
+// TestProxyRejectsBrokerOptions checks options that belong to a broker are refused.
+func TestProxyRejectsBrokerOptions(t *testing.T) {
+	if p, err := StartProxy("127.0.0.1:1", WithTLS()); err == nil {
+		p.Close()
+		t.Error("StartProxy with WithTLS succeeded, want an error")
+	}
+	if p, err := StartProxy(""); err == nil {
+		p.Close()
+		t.Error("StartProxy without an upstream succeeded, want an error")
+	}
+}
