@@ -303,3 +303,33 @@ func median(ds []time.Duration) time.Duration {
 	slices.Sort(s)
 	return s[len(s)/2]
 }
+
+// BenchmarkProxyRoundTripQoS1 measures the proxy's cost in front of a real
+// broker: the QoS 1 round trip of BenchmarkRoundTripQoS1 against the Debian
+// mosquitto broker, through the proxy (/mosquitto) and directly (/direct).
+func BenchmarkProxyRoundTripQoS1(b *testing.B) {
+	upstream := startMosquitto(b)
+	p, err := StartProxy(upstream)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer p.Close()
+	payload := []byte("21.5")
+	for _, c := range []struct{ name, url string }{{"mosquitto", p.URL()}, {"direct", "tcp://" + upstream}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			cl, err := connectBenchClient(c.url)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer cl.Disconnect(benchQuiesce)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if err := cl.roundTrip(payload); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+		})
+	}
+}
