@@ -62,6 +62,9 @@ func NewBroker(t testing.TB, opts ...Option) *Broker {
 		b.Close()
 		if t.Failed() {
 			t.Logf("mqtttest: broker %s, last records:\n%s", b.Addr(), b.rec.tail(transcriptTail))
+			if faults := b.faults.describe(); faults != "" {
+				t.Logf("mqtttest: fault rules (seeds repeat a run):\n%s", faults)
+			}
 		}
 	})
 	return b

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -235,13 +236,26 @@ func (f *Fault) decide(r *Record) verdict {
 // faultSet holds the faults of one broker. Reading it on every packet
 // takes no lock: installing or removing a fault swaps the whole list.
 type faultSet struct {
-	mu   sync.Mutex // serialises add and remove
-	list atomic.Pointer[[]*Fault]
+	mu      sync.Mutex // serialises add and remove, guards history
+	list    atomic.Pointer[[]*Fault]
+	history []*Fault // every fault ever installed, for a failed test's log
+}
+
+// describe lists every fault ever installed, with their seeds, one a line.
+func (s *faultSet) describe() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var b strings.Builder
+	for _, f := range s.history {
+		fmt.Fprintf(&b, "  %s: acted %d times\n", f, f.Acted())
+	}
+	return b.String()
 }
 
 func (s *faultSet) add(f *Fault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.history = append(s.history, f)
 	var next []*Fault
 	if cur := s.list.Load(); cur != nil {
 		next = append(next, *cur...)

@@ -221,3 +221,20 @@ func TestProbabilityIsRepeatable(t *testing.T) {
 		t.Errorf("seed 42 passed %q, then %q: want the same, neither all nor none", first, second)
 	}
 }
+
+// TestFailedTestLogsFaultSeeds checks a failed test's log names every fault
+// rule with its seed, so the run can be repeated.
+func TestFailedTestLogsFaultSeeds(t *testing.T) {
+	f := &fakeTB{TB: t}
+	b := NewBroker(f)
+	fault := inject(t, b, Drop(Publish("s/#")).Probability(0.5, 1234))
+	fault.Remove()
+	for i := len(f.cleanups) - 1; i >= 0; i-- {
+		f.cleanups[i]()
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.logs) != 2 || !strings.Contains(f.logs[1], "seed 1234") {
+		t.Errorf("failed test logged %q, want the transcript and the fault with its seed", f.logs)
+	}
+}

@@ -44,6 +44,9 @@ func NewProxy(t testing.TB, upstreamAddr string, opts ...Option) *Proxy {
 		p.Close()
 		if t.Failed() {
 			t.Logf("mqtttest: proxy %s → %s, last records:\n%s", p.Addr(), p.upstream, p.rec.tail(transcriptTail))
+			if faults := p.faults.describe(); faults != "" {
+				t.Logf("mqtttest: fault rules (seeds repeat a run):\n%s", faults)
+			}
 		}
 	})
 	return p
