@@ -182,12 +182,15 @@ func (t *tapConn) fill() {
 func (t *tapConn) Write(p []byte) (int, error) {
 	t.wmu.Lock()
 	defer t.wmu.Unlock()
+	if t.wcut {
+		return 0, net.ErrClosed // a fault cut the connection
+	}
 	b := p
 	if len(t.wpend) > 0 {
 		t.wpend = append(t.wpend, p...)
 		b = t.wpend
 	}
-	if !t.faults.active() && !t.frozen.Load() && !t.wcut { // the common case: p passes as it is
+	if !t.faults.active() && !t.frozen.Load() { // the common case: p passes as it is
 		t.wdirect = true
 		used, raw := t.recordFrames(ToClient, b, t.wraw)
 		t.wdirect = false
