@@ -145,3 +145,31 @@ func Example_malformed() {
 	// "hello?" PUBREL with bad flags 0x8: malformed packet: flags
 	// broker
 }
+
+// A fault rule drops the first PUBACK the broker sends to one client: the
+// client's QoS 1 publish is never acknowledged, and the record says why.
+func Example_fault() {
+	b, err := mqtttest.Start()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer b.Close()
+	if _, err := b.Inject(mqtttest.Drop(mqtttest.Type(mqtttest.TypePuback), mqtttest.Dir(mqtttest.ToClient),
+		mqtttest.ClientID("sensor-1")).Times(1)); err != nil {
+		log.Fatal(err)
+	}
+
+	dev := connect(b.URL(), "sensor-1")
+	defer dev.Disconnect(1000)
+	dev.Publish("home/kitchen/temp", 1, false, "21.5")
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	ack, err := b.Recorder().WaitFor(ctx, mqtttest.Type(mqtttest.TypePuback))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(ack.Line())
+	// Output:
+	// broker → sensor-1  PUBACK  id=1  [fault: dropped]
+}
