@@ -35,6 +35,8 @@ type Broker struct {
 	logs    closingHandler // what mochi logs through, silenced by Close
 	faults  *faultSet
 
+	tlsConf     *tls.Config
+	mu          sync.RWMutex // Restart and Close hold it to swap srv and the listeners; readers hold it to use them
 	closeOnce   sync.Once
 	closed      atomic.Bool
 	partitioned atomic.Bool // see Partition
@@ -83,11 +85,36 @@ func Start(opts ...Option) (*Broker, error) {
 	return start(cfg)
 }
 
-func start(cfg *config) (b *Broker, err error) {
-	b = &Broker{cfg: cfg, rec: newRecorder(cfg.recordLimit), log: cfg.logger, faults: new(faultSet)}
+func start(cfg *config) (*Broker, error) {
+	b := &Broker{cfg: cfg, rec: newRecorder(cfg.recordLimit), log: cfg.logger, faults: new(faultSet)}
 	if b.log == nil {
 		b.log = slog.New(slog.DiscardHandler)
 	}
+	b.logs = newClosingHandler(b.log.Handler())
+	b.hook = &hook{users: cfg.users, acl: cfg.acl}
+	var tlsAddr, wsAddr string
+	if cfg.tls || cfg.certFile != "" {
+		tc, err := b.serverTLS()
+		if err != nil {
+			return nil, err
+		}
+		b.tlsConf, tlsAddr = tc, "127.0.0.1:0"
+	}
+	if cfg.webSocket {
+		wsAddr = "127.0.0.1:0"
+	}
+	if err := b.listen(cfg.addr, tlsAddr, wsAddr); err != nil {
+		return nil, err
+	}
+	if err := b.serve(nil); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// listen opens the broker's listeners: TCP on tcpAddr, and TLS and WebSocket
+// when their addresses are not empty. On error none is left open.
+func (b *Broker) listen(tcpAddr, tlsAddr, wsAddr string) (err error) {
 	var opened []net.Listener
 	defer func() {
 		if err != nil {
@@ -96,58 +123,79 @@ func start(cfg *config) (b *Broker, err error) {
 			}
 		}
 	}()
-	listen := func(addr, what string) (net.Listener, error) {
+	open := func(id, addr, what string, tc *tls.Config) (*listener, error) {
+		if addr == "" {
+			return nil, nil
+		}
 		ln, err := net.Listen("tcp", addr)
 		if err != nil {
 			return nil, fmt.Errorf("mqtttest: cannot listen for %s on %s: %w (is another broker on that port? 127.0.0.1:0 picks a free one)", what, addr, err)
 		}
 		opened = append(opened, ln)
-		return ln, nil
+		return newListener(id, ln, tc, b), nil
 	}
-
-	ln, err := listen(cfg.addr, "MQTT")
+	tcpL, err := open("tcp", tcpAddr, "MQTT", nil)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	b.tcp = newListener("tcp", ln, nil, b)
-	if cfg.tls || cfg.certFile != "" {
-		tc, err := b.serverTLS()
-		if err != nil {
-			return nil, err
-		}
-		ln, err := listen("127.0.0.1:0", "MQTT over TLS")
-		if err != nil {
-			return nil, err
-		}
-		b.tlsL = newListener("tls", ln, tc, b)
+	tlsL, err := open("tls", tlsAddr, "MQTT over TLS", b.tlsConf)
+	if err != nil {
+		return err
 	}
-	if cfg.webSocket {
-		ln, err := listen("127.0.0.1:0", "MQTT over WebSocket")
-		if err != nil {
-			return nil, err
-		}
-		b.wsL = newListener("ws", ln, nil, b)
+	wsL, err := open("ws", wsAddr, "MQTT over WebSocket", nil)
+	if err != nil {
+		return err
 	}
+	b.tcp, b.tlsL, b.wsL = tcpL, tlsL, wsL
+	return nil
+}
 
-	b.logs = newClosingHandler(b.log.Handler())
+// serve starts a mochi server on the broker's listeners, with the sessions
+// of snap when it is not nil. On error the listeners are closed.
+func (b *Broker) serve(snap *snapshot) error {
 	b.srv = mqtt.New(serverOptions(slog.New(b.logs)))
-	b.hook = &hook{users: cfg.users, acl: cfg.acl}
-	if err := b.srv.AddHook(b.hook, nil); err != nil {
-		return nil, fmt.Errorf("mqtttest: add hook: %w", err)
-	}
-	for _, l := range []*listener{b.tcp, b.tlsL, b.wsL} {
-		if l == nil {
-			continue
+	fail := func(err error) error {
+		for _, l := range b.listeners() {
+			l.ln.Close()
 		}
+		return err
+	}
+	if err := b.srv.AddHook(b.hook, nil); err != nil {
+		return fail(fmt.Errorf("mqtttest: add hook: %w", err))
+	}
+	if snap != nil {
+		if err := b.srv.AddHook(snap, nil); err != nil {
+			return fail(fmt.Errorf("mqtttest: add session store: %w", err))
+		}
+	}
+	for _, l := range b.listeners() {
 		if err := b.srv.AddListener(l); err != nil {
-			return nil, fmt.Errorf("mqtttest: add listener %s: %w", l.id, err)
+			return fail(fmt.Errorf("mqtttest: add listener %s: %w", l.id, err))
 		}
 	}
 	if err := b.srv.Serve(); err != nil {
 		b.srv.Close()
-		return nil, fmt.Errorf("mqtttest: start broker: %w", err)
+		return fmt.Errorf("mqtttest: start broker: %w", err)
 	}
-	return b, nil
+	return nil
+}
+
+// server returns the mochi server now running (Restart replaces it).
+func (b *Broker) server() *mqtt.Server {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	return b.srv
+}
+
+// listeners returns the broker's open listeners.
+func (b *Broker) listeners() []*listener {
+	var ls []*listener
+	for _, l := range []*listener{b.tcp, b.tlsL, b.wsL} {
+		if l != nil {
+			ls = append(ls, l)
+		}
+	}
+	return ls
 }
 
 // serverOptions are the mochi options for strict MQTT conformance. Each
@@ -193,7 +241,11 @@ func (b *Broker) serverTLS() (*tls.Config, error) {
 }
 
 // Addr returns the TCP address, e.g. "127.0.0.1:41234".
-func (b *Broker) Addr() string { return b.tcp.Address() }
+func (b *Broker) Addr() string {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	return b.tcp.Address()
+}
 
 // URL returns the TCP address as a URL, e.g. "tcp://127.0.0.1:41234", the
 // form paho.mqtt.golang and most other clients accept.
@@ -202,6 +254,8 @@ func (b *Broker) URL() string { return "tcp://" + b.Addr() }
 // WSURL returns the WebSocket URL, e.g. "ws://127.0.0.1:41235/", or "" when
 // WithWebSocket was not given.
 func (b *Broker) WSURL() string {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
 	if b.wsL == nil {
 		return ""
 	}
@@ -210,6 +264,8 @@ func (b *Broker) WSURL() string {
 
 // TLSAddr returns the TLS listener's address, or "" without WithTLS or WithTLSFiles.
 func (b *Broker) TLSAddr() string {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
 	if b.tlsL == nil {
 		return ""
 	}
@@ -219,10 +275,10 @@ func (b *Broker) TLSAddr() string {
 // TLSURL returns the TLS listener's address as a URL, e.g.
 // "tls://127.0.0.1:41236", or "" without WithTLS or WithTLSFiles.
 func (b *Broker) TLSURL() string {
-	if b.tlsL == nil {
-		return ""
+	if addr := b.TLSAddr(); addr != "" {
+		return "tls://" + addr
 	}
-	return "tls://" + b.TLSAddr()
+	return ""
 }
 
 // TLSConfig returns a client TLS configuration that trusts the broker's
@@ -260,6 +316,8 @@ func (b *Broker) Recorder() *Recorder { return b.rec }
 // from any goroutine; it always returns nil.
 func (b *Broker) Close() error {
 	b.closeOnce.Do(func() {
+		b.mu.Lock()
+		defer b.mu.Unlock()
 		b.closed.Store(true)
 		_ = b.srv.Close() // closes our listeners, which wait for their connections
 		b.logs.close()
@@ -268,7 +326,7 @@ func (b *Broker) Close() error {
 }
 
 // disconnectAll ends the session of every client on one listener as the
-// broker shuts down: v5 clients get DISCONNECT 0x8B "server shutting down";
+// broker shuts down (its caller, Close or Restart, holds b.mu): v5 clients get DISCONNECT 0x8B "server shutting down";
 // v3 clients, for which the spec has no server DISCONNECT, are just closed.
 //
 // It filters GetAll itself: mochi's Clients.GetByListener takes its read

@@ -20,7 +20,7 @@ type ClientInfo struct {
 // Clients returns the clients the broker knows now, sorted by ID.
 func (b *Broker) Clients() []ClientInfo {
 	var out []ClientInfo
-	for id, cl := range b.srv.Clients.GetAll() {
+	for id, cl := range b.server().Clients.GetAll() {
 		if cl.Net.Inline {
 			continue
 		}
@@ -52,7 +52,7 @@ func (b *Broker) session(id string) ClientInfo {
 
 // client returns mochi's client id, or an error that says what is known.
 func (b *Broker) client(id string) (*mqtt.Client, error) {
-	cl, ok := b.srv.Clients.Get(id)
+	cl, ok := b.server().Clients.Get(id)
 	if !ok || cl.Net.Inline {
 		return nil, &UnknownClientError{ID: id, Known: b.clientIDs()}
 	}

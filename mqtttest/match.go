@@ -115,6 +115,11 @@ func Closed() Matcher {
 	return Matcher{desc: "close", fn: func(r *Record) bool { return r.Event == EventClose }}
 }
 
+// Restarted selects the records of Broker.Restart.
+func Restarted() Matcher {
+	return Matcher{desc: "restart", fn: func(r *Record) bool { return r.Event == EventRestart }}
+}
+
 // allOf combines matchers; every one must match.
 func allOf(ms []Matcher) Matcher {
 	switch len(ms) {

@@ -20,10 +20,9 @@ func (b *Broker) Heal() {
 
 // eachConn calls fn for every open connection of every listener.
 func (b *Broker) eachConn(fn func(*tapConn)) {
-	for _, l := range []*listener{b.tcp, b.tlsL, b.wsL} {
-		if l == nil {
-			continue
-		}
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	for _, l := range b.listeners() {
 		l.mu.Lock()
 		for t := range l.conns {
 			fn(t)

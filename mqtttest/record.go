@@ -33,6 +33,8 @@ const (
 	EventOpen
 	// EventClose is a connection ending; ClosedBy and Reason say who ended it and why.
 	EventClose
+	// EventRestart is Broker.Restart; Reason says whether sessions were kept.
+	EventRestart
 )
 
 // String returns "packet", "open" or "close".
@@ -44,6 +46,8 @@ func (e Event) String() string {
 		return "open"
 	case EventClose:
 		return "close"
+	case EventRestart:
+		return "restart"
 	}
 	return "none"
 }

@@ -29,7 +29,7 @@ func (b *Broker) Publish(topic string, payload []byte, qos byte, retain bool) er
 	if b.closed.Load() {
 		return errClosed
 	}
-	return b.srv.Publish(topic, payload, retain, qos)
+	return b.server().Publish(topic, payload, retain, qos)
 }
 
 // Retained returns the message the broker retains for topic, if any.
@@ -37,7 +37,7 @@ func (b *Broker) Retained(topic string) (Message, bool) {
 	if !validTopicName(topic) {
 		return Message{}, false
 	}
-	for _, pk := range b.srv.Topics.Messages(topic) {
+	for _, pk := range b.server().Topics.Messages(topic) {
 		if pk.TopicName == topic {
 			return Message{Topic: topic, Payload: cloneBytes(pk.Payload), QoS: pk.FixedHeader.Qos, Retain: true}, true
 		}
@@ -106,6 +106,6 @@ func (b *Broker) disconnect(clientID string, mode DisconnectMode) (*tapConn, err
 	}
 	t.expectClose("broker", fmt.Sprintf("server DISCONNECT rc=0x%02x by Broker.Disconnect", mode.code))
 	t.limitWrites(time.Now().Add(shutdownWrites)) // a client that stopped reading cannot block the DISCONNECT
-	_ = b.srv.DisconnectClient(cl, code)          // it returns the code itself for error codes
+	_ = b.server().DisconnectClient(cl, code)     // it returns the code itself for error codes
 	return t, nil
 }

@@ -72,6 +72,9 @@ func writePacket(b *strings.Builder, r *Record) {
 	case EventOpen:
 		fmt.Fprintf(b, "%s  opened %s from %s", who, r.Listener, r.Remote)
 		return
+	case EventRestart:
+		fmt.Fprintf(b, "broker restarting: %s", r.Reason)
+		return
 	case EventClose:
 		fmt.Fprintf(b, "%s  closed by %s", who, r.ClosedBy)
 		if r.Reason != "" {
