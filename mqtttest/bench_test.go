@@ -1,8 +1,10 @@
 package mqtttest
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -348,4 +350,62 @@ func BenchmarkIdleRulesPerPacket(b *testing.B) {
 			b.Fatal("an idle rule acted")
 		}
 	}
+}
+
+// BenchmarkRestart measures Restart keeping sessions, with 100 persistent
+// sessions (offline) holding 10 queued QoS 1 messages each.
+func BenchmarkRestart(b *testing.B) {
+	br, err := Start()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer br.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), benchWait)
+	defer cancel()
+	for i := 0; i < 100; i++ {
+		id, topic := fmt.Sprintf("s%03d", i), fmt.Sprintf("r/%03d", i)
+		c, err := net.Dial("tcp", br.Addr())
+		if err != nil {
+			b.Fatal(err)
+		}
+		c.Write(append(rawConnect(id, false), rawSubscribe(topic, 1)...))
+		if _, err := br.Recorder().WaitFor(ctx, ClientID(id), Type(TypeSuback)); err != nil {
+			b.Fatal(err)
+		}
+		c.Close()
+		if _, err := br.Recorder().WaitFor(ctx, ClientID(id), Closed()); err != nil {
+			b.Fatal(err)
+		}
+		for j := 0; j < 10; j++ {
+			if err := br.Publish(topic, []byte("queued"), 1, false); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := br.Restart(true); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	if n := len(br.Clients()); n != 100 {
+		b.Fatalf("%d sessions after the restarts, want 100", n)
+	}
+}
+
+// rawConnect is an MQTT 3.1.1 CONNECT with keepalive 30.
+func rawConnect(id string, clean bool) []byte {
+	flags := byte(0)
+	if clean {
+		flags = 0x02
+	}
+	body := append([]byte{0, 4, 'M', 'Q', 'T', 'T', 4, flags, 0, 30, 0, byte(len(id))}, id...)
+	return append([]byte{0x10, byte(len(body))}, body...)
+}
+
+// rawSubscribe is an MQTT 3.1.1 SUBSCRIBE, packet ID 1.
+func rawSubscribe(filter string, qos byte) []byte {
+	body := append(append([]byte{0, 1, 0, byte(len(filter))}, filter...), qos)
+	return append([]byte{0x82, byte(len(body))}, body...)
 }
