@@ -130,6 +130,8 @@ func (r Rule) validate() error {
 	}
 	if m := allOf(r.match); m.nothing {
 		errs = append(errs, fmt.Errorf("its matchers (%s) exclude each other: no packet can match", m))
+	} else if m.events {
+		errs = append(errs, fmt.Errorf("its matchers (%s) select connection events, but faults act on packets", m))
 	}
 	if r.delay < 0 || r.jitter < 0 {
 		errs = append(errs, fmt.Errorf("negative delay %v or jitter %v", r.delay, r.jitter))

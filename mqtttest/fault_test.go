@@ -184,6 +184,7 @@ func TestBadRules(t *testing.T) {
 		{Drop().Probability(1.5, 1), "probability"},
 		{Drop().Times(-1), "negative"},
 		{Rule{}, "no action"},
+		{CutBefore(Closed()), "connection events"},
 	} {
 		if _, err := b.Inject(c.rule); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("Inject(%v) = %v, want an error about %q", c.rule, err, c.want)

@@ -17,6 +17,7 @@ type Matcher struct {
 	types   uint16
 	dirs    uint8
 	nothing bool // the constraints exclude each other: no packet can match
+	events  bool // selects connection events or restarts, never packets
 }
 
 // typeSet is the set of packet types ts.
@@ -107,17 +108,17 @@ func Malformed() Matcher {
 
 // Opened selects connection-open records.
 func Opened() Matcher {
-	return Matcher{desc: "open", fn: func(r *Record) bool { return r.Event == EventOpen }}
+	return Matcher{desc: "open", fn: func(r *Record) bool { return r.Event == EventOpen }, events: true}
 }
 
 // Closed selects connection-close records.
 func Closed() Matcher {
-	return Matcher{desc: "close", fn: func(r *Record) bool { return r.Event == EventClose }}
+	return Matcher{desc: "close", fn: func(r *Record) bool { return r.Event == EventClose }, events: true}
 }
 
 // Restarted selects the records of Broker.Restart.
 func Restarted() Matcher {
-	return Matcher{desc: "restart", fn: func(r *Record) bool { return r.Event == EventRestart }}
+	return Matcher{desc: "restart", fn: func(r *Record) bool { return r.Event == EventRestart }, events: true}
 }
 
 // allOf combines matchers; every one must match.
@@ -139,6 +140,7 @@ func allOf(ms []Matcher) Matcher {
 			all.dirs &= m.dirs
 		}
 		all.nothing = all.nothing || m.nothing
+		all.events = all.events || m.events
 	}
 	all.nothing = all.nothing || all.types == 0 || all.dirs == 0 // constraints that exclude each other
 	if all.types == ^uint16(0) {
