@@ -16,8 +16,10 @@ import (
 // persistent sessions, their subscriptions, their queued and in-flight QoS
 // 1 and 2 messages, and retained messages, handed over through mochi's
 // storage hook interface. Without it the new broker starts empty, as one
-// without persistence does. The recorder, fault rules and options carry
-// over, and the restart is a record. On error the broker is closed.
+// without persistence does. Like a graceful shutdown, the old broker
+// publishes the wills of the clients it disconnects (a retained will is kept
+// with the sessions). The recorder, fault rules and options carry over, and
+// the restart is a record. On error the broker is closed.
 func (b *Broker) Restart(keepSessions bool) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
