@@ -135,6 +135,21 @@ func (c *benchClient) roundTrip(payload []byte) error {
 	}
 }
 
+// startWithClient starts a broker and connects a subscribed client to it;
+// the caller closes both.
+func startWithClient(b *testing.B, start func() (benchBroker, error)) (benchBroker, *benchClient) {
+	br, err := start()
+	if err != nil {
+		b.Fatal(err)
+	}
+	c, err := connectBenchClient(br.URL())
+	if err != nil {
+		br.Close()
+		b.Fatal(err)
+	}
+	return br, c
+}
+
 // roundTrips times b.N round trips; what came before is not timed.
 func (c *benchClient) roundTrips(b *testing.B, payload []byte) {
 	b.ResetTimer()
@@ -186,15 +201,7 @@ func BenchmarkRoundTripQoS1(b *testing.B) {
 	for _, impl := range impls {
 		b.Run(impl.name, func(b *testing.B) {
 			b.ReportAllocs()
-			br, err := impl.start()
-			if err != nil {
-				b.Fatal(err)
-			}
-			c, err := connectBenchClient(br.URL())
-			if err != nil {
-				br.Close()
-				b.Fatal(err)
-			}
+			br, c := startWithClient(b, impl.start)
 			// The broker closes first, while the client is idle: a client
 			// leaving while bare mochi v2.7.9 closes can deadlock it
 			// (Clients.GetByListener takes its read lock twice,
@@ -265,15 +272,8 @@ func benchLifecycle(payload []byte) error {
 // 99th percentile of |extra latency − 20 ms|.
 func BenchmarkInjectedDelay(b *testing.B) {
 	const delay = 20 * time.Millisecond
-	br, err := Start()
-	if err != nil {
-		b.Fatal(err)
-	}
-	c, err := connectBenchClient(br.URL())
-	if err != nil {
-		br.Close()
-		b.Fatal(err)
-	}
+	b0, c := startWithClient(b, func() (benchBroker, error) { return Start() })
+	br := b0.(*Broker)
 	defer c.Disconnect(benchQuiesce)
 	defer br.Close()
 	rtt := func() time.Duration {
