@@ -17,7 +17,10 @@
 // waited for with Recorder.WaitFor, which waits on new records and never
 // polls. Broker.Inject installs fault rules (Drop, Delay, Duplicate,
 // CutBefore, CutAfter, Freeze) that act on the same decoded packets, on
-// every connection, until removed. Recorder.Transcript renders records one
+// every connection, until removed; Broker.Partition, Broker.Restart and
+// Broker.Disconnect act on the whole broker or one client. NewProxy puts the
+// same tap, recorder and faults in front of any other broker.
+// Recorder.Transcript renders records one
 // line each, marking what a fault did, and
 // Recorder.WriteJSONL writes JSON Lines. When a test that used NewBroker
 // fails, the end of the transcript is logged at cleanup.

@@ -98,7 +98,8 @@ func (r Rule) Jitter(j time.Duration, seed int64) Rule { r.jitter, r.seed = j, s
 
 // Probability makes the rule act on each matched packet with probability p
 // (0 < p <= 1), drawn from a source seeded with seed, so a failing run can be
-// repeated: a failing test's log shows the seed.
+// repeated: a failing test's log shows the seed. A rule has one random
+// source: with both Jitter and Probability, the seed given last counts.
 func (r Rule) Probability(p float64, seed int64) Rule { r.prob, r.seed = p, seed; return r }
 
 // String describes the rule, e.g. "drop PUBACK, to-client (times 1)".

@@ -23,7 +23,7 @@ func FuzzTapRecordsEveryByte(f *testing.F) {
 		if toClient {
 			dir = ToClient
 		}
-		used, _ := tp.recordFrames(dir, data, false)
+		used, _ := tp.recordFrames(dir, data, false, true)
 		var got []byte
 		for _, r := range rec.Records() {
 			got = append(got, r.Raw...)

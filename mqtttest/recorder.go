@@ -71,26 +71,39 @@ func (rc *Recorder) Find(m ...Matcher) []Record {
 // the way to follow a recording as it grows: pass the Seq of the last record
 // it returned.
 func (rc *Recorder) Next(ctx context.Context, after uint64) ([]Record, error) {
+	var out []Record
+	err := rc.await(ctx, func() bool {
+		if rc.seq <= after {
+			return false
+		}
+		from := 0
+		if first := rc.firstSeq(); after >= first {
+			from = int(after - first + 1)
+		}
+		out = make([]Record, 0, rc.log.len()-from)
+		for i := from; i < rc.log.len(); i++ {
+			out = append(out, copyRecord(rc.log.at(i)))
+		}
+		return true
+	})
+	return out, err
+}
+
+// await calls done with mu held, after every add, until it returns true
+// (nil) or ctx ends (ctx.Err()). It never polls.
+func (rc *Recorder) await(ctx context.Context, done func() bool) error {
 	for {
 		rc.mu.Lock()
-		if rc.seq > after {
-			from := 0
-			if first := rc.firstSeq(); after >= first {
-				from = int(after - first + 1)
-			}
-			out := make([]Record, 0, rc.log.len()-from)
-			for i := from; i < rc.log.len(); i++ {
-				out = append(out, copyRecord(rc.log.at(i)))
-			}
+		if done() {
 			rc.mu.Unlock()
-			return out, nil
+			return nil
 		}
 		changed := rc.nextAdd()
 		rc.mu.Unlock()
 		select {
 		case <-changed:
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return ctx.Err()
 		}
 	}
 }
@@ -148,31 +161,25 @@ func (rc *Recorder) WaitForN(ctx context.Context, n int, m ...Matcher) ([]Record
 	all := allOf(m)
 	var found []Record
 	var next uint64 = 1 // Seq of the next record to look at
-	for {
-		rc.mu.Lock()
+	err := rc.await(ctx, func() bool {
 		first := rc.firstSeq()
 		if next < first {
 			next = first // the limit dropped records we had not looked at yet
 		}
 		for ; next <= rc.seq; next++ {
-			r := rc.log.at(int(next - first))
-			if all.match(r) {
+			if r := rc.log.at(int(next - first)); all.match(r) {
 				found = append(found, copyRecord(r))
 				if len(found) == n {
-					rc.mu.Unlock()
-					return found, nil
+					return true
 				}
 			}
 		}
-		changed := rc.nextAdd()
-		rc.mu.Unlock()
-
-		select {
-		case <-changed:
-		case <-ctx.Done():
-			return found, &WaitError{Want: all.String(), N: n, Seen: len(found), Cause: ctx.Err(), Transcript: rc.tail(transcriptTail)}
-		}
+		return false
+	})
+	if err != nil {
+		return found, &WaitError{Want: all.String(), N: n, Seen: len(found), Cause: err, Transcript: rc.tail(transcriptTail)}
 	}
+	return found, nil
 }
 
 // WaitError is the error WaitFor and WaitForN return when their context ends

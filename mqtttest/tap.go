@@ -55,13 +55,12 @@ type tapConn struct {
 	rerr  error
 
 	// Write side, guarded by wmu.
-	wmu     sync.Mutex
-	wpend   []byte // the start of a frame whose end has not been written yet
-	wout    []byte // frames to write, when faults change what is written
-	werr    error  // a write to the socket failed
-	wraw    bool
-	wcut    bool // a fault cut the connection: write nothing more
-	wdirect bool // Write passes p itself: frames need not be gathered
+	wmu   sync.Mutex
+	wpend []byte // the start of a frame whose end has not been written yet
+	wout  []byte // frames to write, when faults change what is written
+	werr  error  // a write to the socket failed
+	wraw  bool
+	wcut  bool // a fault cut the connection: write nothing more
 }
 
 // releaseMark holds back rout's bytes from start on until at.
@@ -154,7 +153,7 @@ func (t *tapConn) fill() {
 	}
 	n, err := t.Conn.Read(t.rin[len(t.rin):cap(t.rin)])
 	t.rin = t.rin[:len(t.rin)+n]
-	used, raw := t.recordFrames(ToBroker, t.rin, t.rraw)
+	used, raw := t.recordFrames(ToBroker, t.rin, t.rraw, true)
 	t.rraw = raw
 	rest := t.rin[used:]
 	if t.rcut {
@@ -191,15 +190,13 @@ func (t *tapConn) Write(p []byte) (int, error) {
 		b = t.wpend
 	}
 	if !t.faults.active() && !t.frozen.Load() { // the common case: p passes as it is
-		t.wdirect = true
-		used, raw := t.recordFrames(ToClient, b, t.wraw)
-		t.wdirect = false
+		used, raw := t.recordFrames(ToClient, b, t.wraw, false)
 		t.wraw = raw
 		t.wpend = append(t.wpend[:0], b[used:]...)
 		return t.Conn.Write(p)
 	}
 	t.werr = nil
-	used, raw := t.recordFrames(ToClient, b, t.wraw)
+	used, raw := t.recordFrames(ToClient, b, t.wraw, true)
 	t.wraw = raw
 	t.wpend = append(t.wpend[:0], b[used:]...)
 	t.flushOut()
@@ -211,35 +208,40 @@ func (t *tapConn) Write(p []byte) (int, error) {
 
 // recordFrames records the whole frames at the start of b and returns how
 // many bytes they take. Once b stops framing (raw), every byte is recorded
-// as malformed as it comes.
-func (t *tapConn) recordFrames(dir Direction, b []byte, raw bool) (used int, stillRaw bool) {
+// as malformed as it comes. With forward, it also hands each frame on as
+// the faults decide (pass); without, the caller passes the bytes on itself.
+func (t *tapConn) recordFrames(dir Direction, b []byte, raw, forward bool) (used int, stillRaw bool) {
+	garbage := func(why string) (int, bool) {
+		t.recordMalformed(dir, b[used:], why)
+		if forward {
+			t.pass(dir, b[used:], verdict{})
+		}
+		return len(b), true
+	}
 	for used < len(b) {
 		if t.isCut(dir) { // nothing after the cut point got through
 			return len(b), raw
 		}
 		if raw {
-			t.recordMalformed(dir, b[used:], "bytes after a frame that could not be delimited")
-			t.pass(dir, b[used:], verdict{})
-			return len(b), true
+			return garbage("bytes after a frame that could not be delimited")
 		}
 		if err := t.headerError(dir, b[used]); err != nil {
 			// The broker rejects this frame on its first byte; hand it over at once
 			// rather than wait for a frame end that may never come.
-			t.recordMalformed(dir, b[used:], err.Error())
-			t.pass(dir, b[used:], verdict{})
-			return len(b), true
+			return garbage(err.Error())
 		}
 		total, header, err := frameLength(b[used:])
 		if err != nil {
-			t.recordMalformed(dir, b[used:], err.Error())
-			t.pass(dir, b[used:], verdict{})
-			return len(b), true
+			return garbage(err.Error())
 		}
 		if total == 0 {
 			return used, false
 		}
 		frame := b[used : used+total]
-		t.pass(dir, frame, t.recordFrame(dir, frame, header))
+		v := t.recordFrame(dir, frame, header)
+		if forward {
+			t.pass(dir, frame, v)
+		}
 		used += total
 	}
 	return used, raw

@@ -75,9 +75,7 @@ func (t *tapConn) pass(dir Direction, frame []byte, v verdict) {
 		t.passIn(frame, v)
 		return
 	}
-	if !t.wdirect {
-		t.passOut(frame, v)
-	}
+	t.passOut(frame, v)
 }
 
 func (t *tapConn) passIn(frame []byte, v verdict) {
@@ -186,6 +184,3 @@ func (s *faultSet) active() bool {
 	cur := s.list.Load()
 	return cur != nil && len(*cur) > 0
 }
-
-// String describes the verdict's fault, for close records.
-func (v verdict) String() string { return fmt.Sprintf("%s (%s)", v.describe(), v.fault) }
