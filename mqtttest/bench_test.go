@@ -3,9 +3,11 @@ package mqtttest
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -321,8 +323,9 @@ func BenchmarkProxyRoundTripQoS1(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer p.Close()
+	relay := startBareRelay(b, upstream)
 	payload := []byte("21.5")
-	for _, c := range []struct{ name, url string }{{"mosquitto", p.URL()}, {"direct", "tcp://" + upstream}} {
+	for _, c := range []struct{ name, url string }{{"mosquitto", p.URL()}, {"direct", "tcp://" + upstream}, {"bare-relay", relay}} {
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
 			cl, err := connectBenchClient(c.url)
@@ -333,6 +336,50 @@ func BenchmarkProxyRoundTripQoS1(b *testing.B) {
 			cl.roundTrips(b, payload)
 		})
 	}
+}
+
+// startBareRelay starts the simplest TCP relay to upstream (io.Copy both
+// ways, no tap), the floor for any proxy, and returns its URL. It is closed
+// with b.
+func startBareRelay(b *testing.B, upstream string) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var conns []net.Conn
+	b.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		for _, c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+	})
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			up, err := net.Dial("tcp", upstream)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			mu.Lock()
+			conns = append(conns, c, up)
+			mu.Unlock()
+			wg.Add(2)
+			go func() { defer wg.Done(); _, _ = io.Copy(up, c); up.Close() }()
+			go func() { defer wg.Done(); _, _ = io.Copy(c, up); c.Close() }()
+		}
+	}()
+	return "tcp://" + ln.Addr().String()
 }
 
 // BenchmarkIdleRulesPerPacket measures what ten installed rules that do not
