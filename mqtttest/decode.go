@@ -6,6 +6,28 @@ import (
 	"github.com/mochi-mqtt/server/v2/packets"
 )
 
+// DecodePacket decodes the MQTT frame at the start of b, for code that reads
+// MQTT from its own socket (the fake client does) and wants the Recorder's
+// Record and matchers for what it read. version is the protocol version of
+// the connection: 4 (3.1.1) or 5; 0 before the CONNECT is known. It returns
+// the record (Event, Dir, Type and the decoded fields; Raw is a copy of the
+// frame) and how many bytes of b the frame took. n is 0, with no error, when b
+// does not hold a whole frame yet. A frame that does not decode comes back
+// with Malformed set and Err saying why; the error is only for bytes that
+// cannot be delimited as a frame at all.
+func DecodePacket(b []byte, version byte, dir Direction) (r Record, n int, err error) {
+	if len(b) == 0 {
+		return Record{}, 0, nil
+	}
+	total, header, err := frameLength(b)
+	if err != nil || total == 0 {
+		return Record{}, 0, err
+	}
+	r = Record{Event: EventPacket, Dir: dir, Raw: append([]byte(nil), b[:total]...)}
+	decodeFrame(&r, r.Raw, header, version)
+	return r, total, nil
+}
+
 // decodeFrame fills r's packet fields from one whole frame. version is the
 // protocol version of the connection (0 before CONNECT). It never panics: a
 // frame that does not decode leaves r.Malformed set and r.Err saying why.

@@ -1,0 +1,49 @@
+package mqtttest
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/mochi-mqtt/server/v2/packets"
+)
+
+func TestDecodePacket(t *testing.T) {
+	pk := packets.Packet{
+		FixedHeader: packets.FixedHeader{Type: packets.Publish, Qos: 1, Dup: true},
+		TopicName:   "home/kitchen/temp", PacketID: 7, Payload: []byte("21.5"),
+		ProtocolVersion: 5,
+	}
+	var buf bytes.Buffer
+	if err := pk.PublishEncode(&buf); err != nil {
+		t.Fatal(err)
+	}
+	frame := buf.Bytes()
+	stream := append(append([]byte(nil), frame...), 0xc0) // and the first byte of a PINGREQ
+
+	r, n, err := DecodePacket(stream, 5, ToClient)
+	if err != nil || n != len(frame) {
+		t.Fatalf("DecodePacket = n %d, err %v; want n %d, no error", n, err, len(frame))
+	}
+	if r.Type != TypePublish || r.Topic != "home/kitchen/temp" || string(r.Payload) != "21.5" ||
+		r.PacketID != 7 || r.QoS != 1 || !r.Dup || r.Dir != ToClient || r.Malformed {
+		t.Fatalf("decoded %s, want the PUBLISH that was encoded", r.Line())
+	}
+	if !bytes.Equal(r.Raw, frame) {
+		t.Fatalf("Raw = % x, want % x", r.Raw, frame)
+	}
+	stream[3] = 'X' // Raw is a copy
+	if !bytes.Equal(r.Raw, frame) {
+		t.Fatal("Raw aliases the input")
+	}
+
+	if _, n, err := DecodePacket(stream[n:], 5, ToClient); n != 0 || err != nil {
+		t.Fatalf("half a frame: n %d, err %v; want 0, nil", n, err)
+	}
+	if _, _, err := DecodePacket([]byte{0x30, 0xff, 0xff, 0xff, 0xff, 0x7f}, 4, ToBroker); err == nil {
+		t.Fatal("a remaining length above the maximum decoded without an error")
+	}
+	r, n, err = DecodePacket([]byte{0x36, 0x00}, 4, ToBroker) // PUBLISH with QoS 3
+	if err != nil || n != 2 || !r.Malformed || r.Err == "" {
+		t.Fatalf("QoS 3 PUBLISH: %+v, n %d, err %v; want a malformed record", r, n, err)
+	}
+}
