@@ -81,7 +81,7 @@ func TestWithholdConnack(t *testing.T) {
 	if _, err := c.Write(v4Connect); err != nil {
 		t.Fatal(err)
 	}
-	if r := wait(t, b.Recorder(), Type(TypeConnack)); r.Fault != "dropped" {
+	if r := wait(t, b.Recorder(), Type(TypeConnack)); r.Fault != "dropped" || !r.Withheld {
 		t.Errorf("CONNACK record %q, want it dropped", r.Line())
 	}
 	if _, err := c.Write([]byte{0xc0, 0x00}); err != nil { // PINGREQ
@@ -103,7 +103,7 @@ func TestPartitionAndHeal(t *testing.T) {
 	if err := b.Publish("p/lost", []byte("lost"), 0, false); err != nil {
 		t.Fatal(err)
 	}
-	if r := wait(t, b.Recorder(), Publish("p/lost")); !strings.HasPrefix(r.Fault, "frozen") {
+	if r := wait(t, b.Recorder(), Publish("p/lost")); !strings.HasPrefix(r.Fault, "frozen") || !r.Withheld {
 		t.Errorf("record %q, want it frozen", r.Line())
 	}
 	c := dialRaw(t, b)

@@ -31,7 +31,7 @@ func TestDropFirstPuback(t *testing.T) {
 	pub := connect3(t, b.URL(), "pub")
 	pub.Publish("a/1", 1, false, "lost ack") // its token never completes: the PUBACK is dropped
 	dropped := wait(t, b.Recorder(), ClientID("pub"), Type(TypePuback))
-	if dropped.Fault != "dropped" {
+	if dropped.Fault != "dropped" || !dropped.Withheld {
 		t.Errorf("first PUBACK record %q, want it marked dropped", dropped.Line())
 	}
 	pub.publish(t, "a/2", 1, false, "acked") // waits for its PUBACK
@@ -54,7 +54,7 @@ func TestDelayHoldsPacketsBack(t *testing.T) {
 	if took := time.Since(start); took < 50*time.Millisecond {
 		t.Errorf("QoS 1 publish took %v with a 50ms delay on PUBACK", took)
 	}
-	if r := wait(t, b.Recorder(), Type(TypePuback)); r.Fault != "delayed 50ms" {
+	if r := wait(t, b.Recorder(), Type(TypePuback)); r.Fault != "delayed 50ms" || r.Withheld {
 		t.Errorf("PUBACK record %q, want it marked delayed 50ms", r.Line())
 	}
 }

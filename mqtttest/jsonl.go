@@ -39,6 +39,7 @@ type jsonRecord struct {
 	Malformed       bool           `json:"malformed,omitempty"`
 	Error           string         `json:"error,omitempty"`
 	Fault           string         `json:"fault,omitempty"`
+	Withheld        bool           `json:"withheld,omitempty"`
 	ClosedBy        string         `json:"closed_by,omitempty"`
 	Reason          string         `json:"reason,omitempty"`
 }
@@ -65,7 +66,7 @@ func (r Record) MarshalJSON() ([]byte, error) {
 	j := jsonRecord{
 		Seq: r.Seq, Time: r.Time.UTC().Format(time.RFC3339Nano), Conn: r.Conn, ClientID: r.ClientID,
 		Listener: r.Listener, Remote: r.Remote, Event: r.Event.String(),
-		Raw: r.Raw, Malformed: r.Malformed, Error: r.Err, Fault: r.Fault, ClosedBy: r.ClosedBy, Reason: r.Reason,
+		Raw: r.Raw, Malformed: r.Malformed, Error: r.Err, Fault: r.Fault, Withheld: r.Withheld, ClosedBy: r.ClosedBy, Reason: r.Reason,
 	}
 	if r.Event == EventPacket {
 		j.Dir = r.Dir.String()

@@ -88,6 +88,7 @@ type Record struct {
 	Malformed bool   // the bytes did not frame or decode as MQTT; Err says why
 	Err       string // why the packet is malformed
 	Fault     string // what a fault rule did to the packet, e.g. "dropped", "delayed 50ms"; "" for none
+	Withheld  bool   // a fault kept the packet from its destination (dropped, cut before it, frozen)
 
 	ClosedBy string // EventClose: who started the close: "client" (including by DISCONNECT), "broker" or "test"
 	Reason   string // EventClose: why, e.g. "client sent DISCONNECT", "keepalive expired: ...

@@ -10,7 +10,7 @@ import (
 // r. A frozen connection passes nothing; malformed bytes always pass.
 func (t *tapConn) judge(r *Record) verdict {
 	if t.frozen.Load() {
-		r.Fault = "frozen: not passed on"
+		r.Fault, r.Withheld = "frozen: not passed on", true
 		return verdict{kind: faultDrop}
 	}
 	if r.Malformed {
@@ -19,6 +19,7 @@ func (t *tapConn) judge(r *Record) verdict {
 	v := t.faults.decide(r)
 	if v.kind != 0 {
 		r.Fault = v.describe()
+		r.Withheld = v.kind == faultDrop || v.kind == faultCutBefore || v.kind == faultFreeze
 	}
 	return v
 }

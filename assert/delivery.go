@@ -1,0 +1,139 @@
+package assert
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/mqtt-testkit/testkit/mqtttest"
+)
+
+// isDelivery reports whether r is a PUBLISH from the broker to clientID
+// ("": any client) that a fault did not withhold.
+func isDelivery(r mqtttest.Record, clientID string) bool {
+	return r.Dir == mqtttest.ToClient && isPacket(r, mqtttest.TypePublish) && (clientID == "" || r.ClientID == clientID)
+}
+
+// isPacket reports whether r is a well-formed packet of type typ that a
+// fault did not withhold from its destination.
+func isPacket(r mqtttest.Record, typ mqtttest.PacketType) bool {
+	return r.Event == mqtttest.EventPacket && r.Type == typ && !r.Malformed && !r.Withheld
+}
+
+// delivered reports whether r is a PUBLISH from the broker to clientID ("":
+// any client) on a topic filter matches, with a payload p matches.
+func delivered(r mqtttest.Record, clientID, filter string, p PayloadMatcher) bool {
+	return isDelivery(r, clientID) && mqtttest.MatchTopic(filter, r.Topic) && p.Match(r.Payload)
+}
+
+// publishesTo returns the PUBLISH packets the broker sent to clientID ("":
+// any client).
+func publishesTo(recs []mqtttest.Record, clientID string) []mqtttest.Record {
+	return keep(recs, func(r mqtttest.Record) bool { return isDelivery(r, clientID) })
+}
+
+func keep(recs []mqtttest.Record, keep func(mqtttest.Record) bool) []mqtttest.Record {
+	var out []mqtttest.Record
+	for _, r := range recs {
+		if keep(r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// listPublishes describes the PUBLISH packets to clientID ("": any client),
+// one a line (topic, payload, QoS, flags), under a heading: "2 PUBLISH to
+// sub-1:" or "no PUBLISH to sub-1".
+func listPublishes(clientID string, pubs []mqtttest.Record) string {
+	return listPackets("PUBLISH to "+describeClient(clientID), clientID == "", pubs)
+}
+
+// listPackets describes PUBLISH packets one a line, under a heading that
+// says what they are; with who, each line says who sent or received it.
+func listPackets(heading string, who bool, pubs []mqtttest.Record) string {
+	if len(pubs) == 0 {
+		return "no " + heading
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d %s:", len(pubs), heading)
+	const most = 8
+	for i, r := range pubs {
+		if i == most {
+			fmt.Fprintf(&b, "\n… and %d more", len(pubs)-most)
+			break
+		}
+		fmt.Fprintf(&b, "\n%s %s q%d", r.Topic, quote(r.Payload), r.QoS)
+		if r.Retain {
+			b.WriteString(" retain")
+		}
+		if r.Dup {
+			b.WriteString(" dup")
+		}
+		switch {
+		case !who || r.ClientID == "":
+		case r.Dir == mqtttest.ToClient:
+			b.WriteString(" to " + r.ClientID)
+		default:
+			b.WriteString(" from " + r.ClientID)
+		}
+	}
+	return b.String()
+}
+
+// Received asserts that the broker delivers to clientID ("" for any client)
+// a PUBLISH whose topic matches filter and whose payload p matches, already
+// or within timeout.
+func Received(t TestingT, src Source, clientID, filter string, p PayloadMatcher, timeout time.Duration) bool {
+	helper(t)
+	recs, ok := watch(src, timeout, func(recs []mqtttest.Record) bool {
+		for _, r := range recs {
+			if delivered(r, clientID, filter, p) {
+				return true
+			}
+		}
+		return false
+	})
+	if ok {
+		return true
+	}
+	return newReport("Received", fmt.Sprintf("no matching PUBLISH reached %s within %v", describeClient(clientID), timeout)).
+		add("want", "PUBLISH to %s on %q, payload %s", describeClient(clientID), filter, p).
+		add("seen", "%s", listPublishes(clientID, publishesTo(recs, clientID))).
+		showClient(src, recs, clientID).fail(t)
+}
+
+// NotReceived asserts that the broker delivers no PUBLISH on a topic
+// matching filter to clientID ("" for any client): none is recorded, and
+// none arrives for d. It returns early, failing, when one does. It is how
+// a test checks that an ephemeral message had no subscriber to go to and is
+// not delivered late.
+func NotReceived(t TestingT, src Source, clientID, filter string, d time.Duration) bool {
+	helper(t)
+	var got mqtttest.Record
+	recs, found := watch(src, d, func(recs []mqtttest.Record) bool {
+		for _, r := range recs {
+			if delivered(r, clientID, filter, AnyPayload) {
+				got = r
+				return true
+			}
+		}
+		return false
+	})
+	if !found {
+		return true
+	}
+	return newReport("NotReceived", fmt.Sprintf("%s received a PUBLISH on %q", describeClient(clientID), filter)).
+		add("want", "no PUBLISH to %s on %q for %v", describeClient(clientID), filter, d).
+		add("seen", "%s", got.Line()).
+		showClient(src, recs, clientID).fail(t)
+}
+
+// showClient sets the transcript slice to the records of clientID, or to
+// every record when clientID is "".
+func (r *report) showClient(src Source, recs []mqtttest.Record, clientID string) *report {
+	if clientID == "" {
+		return r.show(src, recs, "records", recs)
+	}
+	return r.show(src, recs, "records of "+clientID, clientRecords(recs, clientID))
+}

@@ -1,0 +1,274 @@
+package assert
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/mqtt-testkit/testkit/mqtttest"
+)
+
+// deliveries counts how many times one application message (a topic
+// matching filter, a payload p matches) reached clientID. Every PUBLISH
+// counts, except a QoS 2 PUBLISH with DUP set whose packet ID the client
+// has acknowledged with PUBREC but the broker has not yet released with
+// PUBREL: the receiver must treat that as the same delivery [MQTT-4.3.3-9,
+// MQTT-4.3.3-10]. A QoS 1 resend with DUP counts: QoS 1 allows it.
+func deliveries(recs []mqtttest.Record, clientID, filter string, p PayloadMatcher) (counted, all []mqtttest.Record) {
+	pending := map[uint16]bool{} // QoS 2 packet IDs received and not yet released
+	for _, r := range recs {
+		if r.ClientID != clientID {
+			continue
+		}
+		switch {
+		case isPacket(r, mqtttest.TypePubrel) && r.Dir == mqtttest.ToClient:
+			delete(pending, r.PacketID)
+		case delivered(r, clientID, filter, p):
+			all = append(all, r)
+			if r.QoS == 2 && r.Dup && pending[r.PacketID] {
+				continue
+			}
+			if r.QoS == 2 {
+				pending[r.PacketID] = true
+			}
+			counted = append(counted, r)
+		}
+	}
+	return counted, all
+}
+
+// countFailure reports a delivery count that broke a guarantee.
+func countFailure(t TestingT, name, guarantee string, src Source, recs []mqtttest.Record, clientID, filter string, p PayloadMatcher, counted, all []mqtttest.Record) bool {
+	helper(t)
+	headline := fmt.Sprintf("the message on %q reached %s %d times", filter, clientID, len(counted))
+	switch len(counted) {
+	case 0:
+		headline = fmt.Sprintf("the message on %q never reached %s", filter, clientID)
+	case 1:
+		headline = fmt.Sprintf("the message on %q reached %s once", filter, clientID)
+	}
+	r := newReport(name, headline).
+		add("want", "%s: PUBLISH to %s on %q, payload %s", guarantee, clientID, filter, p).
+		add("seen", "%d deliveries, %d PUBLISH packets in all (QoS 2 resends before PUBREL are one delivery)", len(counted), len(all))
+	ids := map[uint16]bool{}
+	for _, d := range all {
+		ids[d.PacketID] = true
+	}
+	flows := keep(clientRecords(recs, clientID), func(x mqtttest.Record) bool {
+		return x.Event != mqtttest.EventPacket || delivered(x, clientID, filter, p) || x.Type != mqtttest.TypePublish && ids[x.PacketID] && x.PacketID != 0
+	})
+	return r.show(src, recs, "flows of those packet IDs on "+clientID, flows).fail(t)
+}
+
+// AtMostOnce asserts that the message (a topic matching filter, a payload p
+// matches) has reached clientID no more than once, counting as
+// deliveries does: QoS 2 resends before PUBREL are one delivery. It does not
+// wait: call it once the flows of interest have ended.
+func AtMostOnce(t TestingT, src Source, clientID, filter string, p PayloadMatcher) bool {
+	helper(t)
+	recs := src.Records()
+	counted, all := deliveries(recs, clientID, filter, p)
+	if len(counted) <= 1 {
+		return true
+	}
+	return countFailure(t, "AtMostOnce", "at most once", src, recs, clientID, filter, p, counted, all)
+}
+
+// AtLeastOnce asserts that the message (a topic matching filter, a payload p
+// matches) reaches clientID, already or within timeout. Duplicates are
+// allowed.
+func AtLeastOnce(t TestingT, src Source, clientID, filter string, p PayloadMatcher, timeout time.Duration) bool {
+	helper(t)
+	recs, ok := watch(src, timeout, func(recs []mqtttest.Record) bool {
+		counted, _ := deliveries(recs, clientID, filter, p)
+		return len(counted) > 0
+	})
+	if ok {
+		return true
+	}
+	counted, all := deliveries(recs, clientID, filter, p)
+	return countFailure(t, "AtLeastOnce", fmt.Sprintf("at least once within %v", timeout), src, recs, clientID, filter, p, counted, all)
+}
+
+// ExactlyOnce asserts that the message (a topic matching filter, a payload p
+// matches) reaches clientID once: it waits up to timeout for the first
+// delivery and for its QoS handshake to end, then counts as deliveries
+// does. A duplicate that comes after that is caught only by a later
+// AtMostOnce.
+func ExactlyOnce(t TestingT, src Source, clientID, filter string, p PayloadMatcher, timeout time.Duration) bool {
+	helper(t)
+	recs, _ := watch(src, timeout, func(recs []mqtttest.Record) bool {
+		counted, _ := deliveries(recs, clientID, filter, p)
+		if len(counted) == 0 {
+			return false
+		}
+		_, missing, _ := handshake(recs, counted[len(counted)-1])
+		return missing == "" || len(counted) > 1
+	})
+	counted, all := deliveries(recs, clientID, filter, p)
+	if len(counted) == 1 {
+		return true
+	}
+	return countFailure(t, "ExactlyOnce", "exactly once", src, recs, clientID, filter, p, counted, all)
+}
+
+// HandshakeCompleted asserts that the QoS handshake of clientID's PUBLISH
+// on a topic matching filter (sent or received, the first that p matches)
+// completes within timeout: PUBACK for QoS 1; PUBREC, PUBREL and PUBCOMP
+// for QoS 2; none for QoS 0. The acknowledgements may come on a later
+// connection of the same session, and a v5 reason code of 0x80 or more
+// fails it.
+func HandshakeCompleted(t TestingT, src Source, clientID, filter string, p PayloadMatcher, timeout time.Duration) bool {
+	helper(t)
+	var pub *mqtttest.Record
+	var flow []mqtttest.Record
+	var missing string
+	var refused *mqtttest.Record
+	recs, _ := watch(src, timeout, func(recs []mqtttest.Record) bool {
+		pub = nil
+		for _, r := range recs {
+			if isPacket(r, mqtttest.TypePublish) && r.ClientID == clientID &&
+				mqtttest.MatchTopic(filter, r.Topic) && p.Match(r.Payload) {
+				pub = &r
+				break
+			}
+		}
+		if pub == nil {
+			return false
+		}
+		flow, missing, refused = handshake(recs, *pub)
+		return missing == "" || refused != nil
+	})
+	if pub != nil && missing == "" && refused == nil {
+		return true
+	}
+	r := newReport("HandshakeCompleted", "")
+	switch {
+	case pub == nil:
+		r.headline = fmt.Sprintf("no PUBLISH of %s on %q within %v", clientID, filter, timeout)
+		r.add("want", "PUBLISH from or to %s on %q, payload %s", clientID, filter, p)
+		return r.showClient(src, recs, clientID).fail(t)
+	case refused != nil:
+		r.headline = fmt.Sprintf("%v id=%d refused the message: reason code 0x%02x", refused.Type, pub.PacketID, refused.ReasonCode)
+	default:
+		r.headline = fmt.Sprintf("the QoS %d handshake of id=%d did not complete within %v", pub.QoS, pub.PacketID, timeout)
+	}
+	r.add("want", "%s", strings.Join(steps(*pub), ", ")).add("missing", "%s", missing)
+	return r.show(src, recs, fmt.Sprintf("flow of id=%d on %s", pub.PacketID, clientID), flow).fail(t)
+}
+
+// steps lists the packets of pub's handshake, with their direction.
+func steps(pub mqtttest.Record) []string {
+	var from, to string
+	if pub.Dir == mqtttest.ToClient {
+		from, to = "broker", pub.ClientID
+	} else {
+		from, to = pub.ClientID, "broker"
+	}
+	out := []string{fmt.Sprintf("PUBLISH q%d id=%d %s → %s", pub.QoS, pub.PacketID, from, to)}
+	switch pub.QoS {
+	case 1:
+		out = append(out, "PUBACK "+to+" → "+from)
+	case 2:
+		out = append(out, "PUBREC "+to+" → "+from, "PUBREL "+from+" → "+to, "PUBCOMP "+to+" → "+from)
+	}
+	return out
+}
+
+// handshake follows pub's QoS handshake in recs: the records of the flow
+// (same client, same packet ID, from pub on), the first step not yet seen
+// ("" when complete), and the acknowledgement that refused it, if any.
+func handshake(recs []mqtttest.Record, pub mqtttest.Record) (flow []mqtttest.Record, missing string, refused *mqtttest.Record) {
+	back := mqtttest.ToClient // the receiver's direction
+	if pub.Dir == mqtttest.ToClient {
+		back = mqtttest.ToBroker
+	}
+	type step struct {
+		typ mqtttest.PacketType
+		dir mqtttest.Direction
+	}
+	var want []step
+	switch pub.QoS {
+	case 1:
+		want = []step{{mqtttest.TypePuback, back}}
+	case 2:
+		want = []step{{mqtttest.TypePubrec, back}, {mqtttest.TypePubrel, pub.Dir}, {mqtttest.TypePubcomp, back}}
+	}
+	next := 0
+	for _, r := range recs {
+		if r.Seq < pub.Seq || r.ClientID != pub.ClientID || r.Event != mqtttest.EventPacket || r.PacketID != pub.PacketID {
+			continue
+		}
+		flow = append(flow, r)
+		if next < len(want) && isPacket(r, want[next].typ) && r.Dir == want[next].dir {
+			if r.ReasonCode >= 0x80 {
+				return flow, want[next].typ.String(), &r
+			}
+			next++
+		}
+	}
+	if next < len(want) {
+		names := make([]string, 0, len(want)-next)
+		for _, w := range want[next:] {
+			names = append(names, w.typ.String())
+		}
+		return flow, strings.Join(names, ", "), nil
+	}
+	return flow, "", nil
+}
+
+// InOrder asserts that clientID receives the payloads on topics matching
+// filter in the order given, within timeout: the first delivery of each
+// payload comes after the first delivery of the one before it
+// [MQTT-4.6.0-5]. Repeats (redeliveries) and other payloads in between are
+// allowed; the payloads given must differ from each other.
+func InOrder(t TestingT, src Source, clientID, filter string, timeout time.Duration, payloads ...string) bool {
+	helper(t)
+	var order []string
+	recs, _ := watch(src, timeout, func(recs []mqtttest.Record) bool {
+		order = firstDeliveries(recs, clientID, filter, payloads)
+		return len(order) == len(payloads)
+	})
+	if slices.Equal(order, payloads) {
+		return true
+	}
+	r := newReport("InOrder", "")
+	if len(order) < len(payloads) {
+		r.headline = fmt.Sprintf("%s received %d of %d messages on %q within %v", clientID, len(order), len(payloads), filter, timeout)
+	} else {
+		r.headline = fmt.Sprintf("%s received the messages on %q out of order", clientID, filter)
+	}
+	r.add("want", "%s", quoteAll(payloads)).add("seen", "%s", quoteAll(order))
+	pubs := keep(publishesTo(recs, clientID), func(x mqtttest.Record) bool { return mqtttest.MatchTopic(filter, x.Topic) })
+	return r.show(src, recs, "PUBLISH to "+clientID+" on "+filter, pubs).fail(t)
+}
+
+// firstDeliveries lists the wanted payloads in the order clientID first
+// received them.
+func firstDeliveries(recs []mqtttest.Record, clientID, filter string, wanted []string) []string {
+	want := map[string]bool{}
+	for _, p := range wanted {
+		want[p] = true
+	}
+	seen := map[string]bool{}
+	var order []string
+	for _, r := range recs {
+		if delivered(r, clientID, filter, AnyPayload) && want[string(r.Payload)] && !seen[string(r.Payload)] {
+			seen[string(r.Payload)] = true
+			order = append(order, string(r.Payload))
+		}
+	}
+	return order
+}
+
+func quoteAll(ps []string) string {
+	if len(ps) == 0 {
+		return "none"
+	}
+	q := make([]string, len(ps))
+	for i, p := range ps {
+		q[i] = quote([]byte(p))
+	}
+	return strings.Join(q, ", ")
+}

@@ -1,0 +1,165 @@
+package require
+
+import (
+	"time"
+
+	"github.com/mqtt-testkit/testkit/assert"
+)
+
+// TestingT is what the assertions need of a test: *testing.T and testing.TB
+// satisfy it.
+type TestingT interface {
+	assert.TestingT
+	FailNow()
+}
+
+// helper calls t.Helper when t has one.
+func helper(t TestingT) {
+	if h, ok := t.(interface{ Helper() }); ok {
+		h.Helper()
+	}
+}
+
+// Received is assert.Received, stopping the test with FailNow when it fails.
+func Received(t TestingT, src assert.Source, clientID, filter string, p assert.PayloadMatcher, timeout time.Duration) {
+	helper(t)
+	if !assert.Received(t, src, clientID, filter, p, timeout) {
+		t.FailNow()
+	}
+}
+
+// NotReceived is assert.NotReceived, stopping the test with FailNow when it fails.
+func NotReceived(t TestingT, src assert.Source, clientID, filter string, d time.Duration) {
+	helper(t)
+	if !assert.NotReceived(t, src, clientID, filter, d) {
+		t.FailNow()
+	}
+}
+
+// AtMostOnce is assert.AtMostOnce, stopping the test with FailNow when it fails.
+func AtMostOnce(t TestingT, src assert.Source, clientID, filter string, p assert.PayloadMatcher) {
+	helper(t)
+	if !assert.AtMostOnce(t, src, clientID, filter, p) {
+		t.FailNow()
+	}
+}
+
+// AtLeastOnce is assert.AtLeastOnce, stopping the test with FailNow when it fails.
+func AtLeastOnce(t TestingT, src assert.Source, clientID, filter string, p assert.PayloadMatcher, timeout time.Duration) {
+	helper(t)
+	if !assert.AtLeastOnce(t, src, clientID, filter, p, timeout) {
+		t.FailNow()
+	}
+}
+
+// ExactlyOnce is assert.ExactlyOnce, stopping the test with FailNow when it fails.
+func ExactlyOnce(t TestingT, src assert.Source, clientID, filter string, p assert.PayloadMatcher, timeout time.Duration) {
+	helper(t)
+	if !assert.ExactlyOnce(t, src, clientID, filter, p, timeout) {
+		t.FailNow()
+	}
+}
+
+// HandshakeCompleted is assert.HandshakeCompleted, stopping the test with FailNow when it fails.
+func HandshakeCompleted(t TestingT, src assert.Source, clientID, filter string, p assert.PayloadMatcher, timeout time.Duration) {
+	helper(t)
+	if !assert.HandshakeCompleted(t, src, clientID, filter, p, timeout) {
+		t.FailNow()
+	}
+}
+
+// InOrder is assert.InOrder, stopping the test with FailNow when it fails.
+func InOrder(t TestingT, src assert.Source, clientID, filter string, timeout time.Duration, payloads ...string) {
+	helper(t)
+	if !assert.InOrder(t, src, clientID, filter, timeout, payloads...) {
+		t.FailNow()
+	}
+}
+
+// Retained is assert.Retained, stopping the test with FailNow when it fails.
+func Retained(t TestingT, b assert.RetainedStore, topic string, p assert.PayloadMatcher) {
+	helper(t)
+	if !assert.Retained(t, b, topic, p) {
+		t.FailNow()
+	}
+}
+
+// NoRetained is assert.NoRetained, stopping the test with FailNow when it fails.
+func NoRetained(t TestingT, b assert.RetainedStore, topic string) {
+	helper(t)
+	if !assert.NoRetained(t, b, topic) {
+		t.FailNow()
+	}
+}
+
+// ReceivedRetained is assert.ReceivedRetained, stopping the test with FailNow when it fails.
+func ReceivedRetained(t TestingT, src assert.Source, clientID, filter string, p assert.PayloadMatcher, timeout time.Duration) {
+	helper(t)
+	if !assert.ReceivedRetained(t, src, clientID, filter, p, timeout) {
+		t.FailNow()
+	}
+}
+
+// SessionPresent is assert.SessionPresent, stopping the test with FailNow when it fails.
+func SessionPresent(t TestingT, src assert.Source, clientID string) {
+	helper(t)
+	if !assert.SessionPresent(t, src, clientID) {
+		t.FailNow()
+	}
+}
+
+// SessionNotPresent is assert.SessionNotPresent, stopping the test with FailNow when it fails.
+func SessionNotPresent(t TestingT, src assert.Source, clientID string) {
+	helper(t)
+	if !assert.SessionNotPresent(t, src, clientID) {
+		t.FailNow()
+	}
+}
+
+// Subscribed is assert.Subscribed, stopping the test with FailNow when it fails.
+func Subscribed(t TestingT, src assert.Source, clientID, filter string, qos byte, timeout time.Duration) {
+	helper(t)
+	if !assert.Subscribed(t, src, clientID, filter, qos, timeout) {
+		t.FailNow()
+	}
+}
+
+// TopicMatches is assert.TopicMatches, stopping the test with FailNow when it fails.
+func TopicMatches(t TestingT, filter, topic string) {
+	helper(t)
+	if !assert.TopicMatches(t, filter, topic) {
+		t.FailNow()
+	}
+}
+
+// TopicNotMatches is assert.TopicNotMatches, stopping the test with FailNow when it fails.
+func TopicNotMatches(t TestingT, filter, topic string) {
+	helper(t)
+	if !assert.TopicNotMatches(t, filter, topic) {
+		t.FailNow()
+	}
+}
+
+// ReceivedAllAndOnly is assert.ReceivedAllAndOnly, stopping the test with FailNow when it fails.
+func ReceivedAllAndOnly(t TestingT, src assert.Source, clientID, filter string, timeout time.Duration) {
+	helper(t)
+	if !assert.ReceivedAllAndOnly(t, src, clientID, filter, timeout) {
+		t.FailNow()
+	}
+}
+
+// WillPublished is assert.WillPublished, stopping the test with FailNow when it fails.
+func WillPublished(t TestingT, src assert.Source, clientID string, timeout time.Duration) {
+	helper(t)
+	if !assert.WillPublished(t, src, clientID, timeout) {
+		t.FailNow()
+	}
+}
+
+// NoWill is assert.NoWill, stopping the test with FailNow when it fails.
+func NoWill(t TestingT, src assert.Source, clientID string, d time.Duration) {
+	helper(t)
+	if !assert.NoWill(t, src, clientID, d) {
+		t.FailNow()
+	}
+}

@@ -1,0 +1,69 @@
+package assert
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/mqtt-testkit/testkit/mqtttest"
+)
+
+// RetainedStore is a broker whose retained messages can be read:
+// *mqtttest.Broker.
+type RetainedStore interface {
+	Retained(topic string) (mqtttest.Message, bool)
+}
+
+// Retained asserts that the broker holds a retained message for topic with
+// a payload p matches [MQTT-3.3.1-5].
+func Retained(t TestingT, b RetainedStore, topic string, p PayloadMatcher) bool {
+	helper(t)
+	m, ok := b.Retained(topic)
+	if ok && p.Match(m.Payload) {
+		return true
+	}
+	r := newReport("Retained", fmt.Sprintf("the broker does not retain the wanted message on %q", topic)).
+		add("want", "retained on %q: %s", topic, p)
+	if ok {
+		r.add("seen", "retained on %q: %s q%d", topic, quote(m.Payload), m.QoS)
+	} else {
+		r.add("seen", "no retained message on %q", topic)
+	}
+	return r.fail(t)
+}
+
+// NoRetained asserts that the broker holds no retained message for topic,
+// e.g. after a retained PUBLISH with an empty payload cleared it
+// [MQTT-3.3.1-10, MQTT-3.3.1-11].
+func NoRetained(t TestingT, b RetainedStore, topic string) bool {
+	helper(t)
+	m, ok := b.Retained(topic)
+	if !ok {
+		return true
+	}
+	return newReport("NoRetained", fmt.Sprintf("the broker retains a message on %q", topic)).
+		add("want", "no retained message on %q", topic).
+		add("seen", "retained on %q: %s q%d", topic, quote(m.Payload), m.QoS).fail(t)
+}
+
+// ReceivedRetained asserts that clientID receives, already or within
+// timeout, a PUBLISH with the retain flag set on a topic matching filter,
+// with a payload p matches: what a subscriber gets for a retained message
+// when it subscribes [MQTT-3.3.1-6, MQTT-3.3.1-9].
+func ReceivedRetained(t TestingT, src Source, clientID, filter string, p PayloadMatcher, timeout time.Duration) bool {
+	helper(t)
+	recs, ok := watch(src, timeout, func(recs []mqtttest.Record) bool {
+		for _, r := range recs {
+			if r.Retain && delivered(r, clientID, filter, p) {
+				return true
+			}
+		}
+		return false
+	})
+	if ok {
+		return true
+	}
+	return newReport("ReceivedRetained", fmt.Sprintf("no retained PUBLISH on %q reached %s within %v", filter, describeClient(clientID), timeout)).
+		add("want", "PUBLISH to %s on %q with retain=1, payload %s", describeClient(clientID), filter, p).
+		add("seen", "%s", listPublishes(clientID, publishesTo(recs, clientID))).
+		showClient(src, recs, clientID).fail(t)
+}

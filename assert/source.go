@@ -1,0 +1,71 @@
+package assert
+
+import (
+	"context"
+	"time"
+
+	"github.com/mqtt-testkit/testkit/mqtttest"
+)
+
+// Source is what assertions read records from: a *mqtttest.Recorder (from
+// Broker.Recorder or Proxy.Recorder), which they can wait on, or Records, a
+// fixed slice.
+type Source interface {
+	Records() []mqtttest.Record
+}
+
+// Records is a fixed slice of records as a Source, e.g. from Recorder.Find
+// or read back from a JSON Lines file. Assertions over it do not wait: they
+// decide on what it holds.
+type Records []mqtttest.Record
+
+// Records returns the slice itself.
+func (rs Records) Records() []mqtttest.Record { return rs }
+
+// follower is a Source that can wait for records to come: *mqtttest.Recorder.
+type follower interface {
+	Next(ctx context.Context, after uint64) ([]mqtttest.Record, error)
+}
+
+// startTime returns the time transcript lines are relative to: when the
+// recording started, or else the first record.
+func startTime(src Source, recs []mqtttest.Record) time.Time {
+	if s, ok := src.(interface{ Started() time.Time }); ok {
+		return s.Started()
+	}
+	if len(recs) > 0 {
+		return recs[0].Time
+	}
+	return time.Time{}
+}
+
+// watch calls done with every record so far and again each time more
+// arrive, until done returns true or d has passed, and returns the records
+// it last looked at and done's last answer. A Source that cannot wait is
+// looked at once.
+func watch(src Source, d time.Duration, done func([]mqtttest.Record) bool) ([]mqtttest.Record, bool) {
+	recs := src.Records()
+	if done(recs) {
+		return recs, true
+	}
+	f, ok := src.(follower)
+	if !ok || d <= 0 {
+		return recs, false
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	for {
+		var after uint64
+		if len(recs) > 0 {
+			after = recs[len(recs)-1].Seq
+		}
+		more, err := f.Next(ctx, after)
+		if err != nil {
+			return recs, false
+		}
+		recs = append(recs, more...)
+		if done(recs) {
+			return recs, true
+		}
+	}
+}

@@ -1,0 +1,160 @@
+package assert
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/mqtt-testkit/testkit/mqtttest"
+)
+
+// lastSession finds clientID's latest CONNECT and what became of its
+// connection: the DISCONNECT it sent, if any, and the close record, if the
+// connection has ended.
+type lastSession struct {
+	connect    mqtttest.Record
+	disconnect *mqtttest.Record
+	close      *mqtttest.Record
+}
+
+func findSession(recs []mqtttest.Record, clientID string) (lastSession, bool) {
+	var s lastSession
+	found := false
+	for _, r := range recs {
+		switch {
+		case isPacket(r, mqtttest.TypeConnect) && r.Dir == mqtttest.ToBroker && r.ClientID == clientID:
+			s, found = lastSession{connect: r}, true
+		case !found || r.Conn != s.connect.Conn:
+		case isPacket(r, mqtttest.TypeDisconnect) && r.Dir == mqtttest.ToBroker:
+			s.disconnect = &r
+		case r.Event == mqtttest.EventClose:
+			s.close = &r
+		}
+	}
+	return s, found
+}
+
+// clean reports whether the connection ended with a DISCONNECT that
+// discards the will: any in v3, reason code 0x00 in v5 (0x04 asks for the
+// will) [MQTT-3.14.4-3].
+func (s lastSession) clean() bool {
+	return s.disconnect != nil && s.disconnect.ReasonCode != 0x04
+}
+
+func (s lastSession) ending() string {
+	switch {
+	case s.close == nil:
+		return "the connection is still open"
+	case s.disconnect != nil:
+		return fmt.Sprintf("the client sent DISCONNECT (reason 0x%02x), then the connection closed", s.disconnect.ReasonCode)
+	}
+	return fmt.Sprintf("closed by %s without DISCONNECT: %s", s.close.ClosedBy, s.close.Reason)
+}
+
+func describeWill(w *mqtttest.Will) string {
+	s := fmt.Sprintf("%q %s q%d", w.Topic, quote(w.Payload), w.QoS)
+	if w.Retain {
+		s += " retain"
+	}
+	if w.DelayInterval > 0 {
+		s += fmt.Sprintf(" delay %ds", w.DelayInterval)
+	}
+	return s
+}
+
+// willDelivery reports whether r delivers w to a subscriber: its topic and
+// payload, at no more than its QoS.
+func willDelivery(r mqtttest.Record, w *mqtttest.Will) bool {
+	return isDelivery(r, "") && r.Topic == w.Topic && string(r.Payload) == string(w.Payload) && r.QoS <= w.QoS
+}
+
+// WillPublished asserts that the will in clientID's latest CONNECT is
+// published after that connection ends without a DISCONNECT that discards
+// it: within timeout, a subscriber receives the will's topic and payload at
+// no more than its QoS. A will has to be seen on the wire, so subscribe a
+// client to its topic before the connection ends. A retained will is also
+// retained by the broker; check that with Retained.
+func WillPublished(t TestingT, src Source, clientID string, timeout time.Duration) bool {
+	helper(t)
+	var s lastSession
+	var found bool
+	var got *mqtttest.Record
+	recs, _ := watch(src, timeout, func(recs []mqtttest.Record) bool {
+		got = nil
+		s, found = findSession(recs, clientID)
+		if !found || s.connect.Connect == nil || s.connect.Connect.Will == nil || s.close == nil || s.clean() {
+			return found && (s.connect.Connect == nil || s.connect.Connect.Will == nil || s.clean())
+		}
+		for _, r := range recs {
+			if r.Seq > s.close.Seq && willDelivery(r, s.connect.Connect.Will) {
+				got = &r
+				return true
+			}
+		}
+		return false
+	})
+	if got != nil {
+		return true
+	}
+	r := newReport("WillPublished", fmt.Sprintf("the will of %s was not published within %v", clientID, timeout))
+	switch {
+	case !found:
+		r.add("seen", "no CONNECT from %s", clientID)
+	case s.connect.Connect == nil || s.connect.Connect.Will == nil:
+		r.add("seen", "%s's CONNECT carries no will", clientID)
+	default:
+		w := s.connect.Connect.Will
+		r.add("want", "will %s delivered to a subscriber after the connection ends", describeWill(w)).
+			add("ended", "%s", s.ending())
+		if s.close != nil && !s.clean() {
+			r.add("seen", "no client received %q %s", w.Topic, quote(w.Payload))
+			if w.DelayInterval > 0 {
+				r.add("note", "the will is delayed by %ds; the timeout must cover it", w.DelayInterval)
+			}
+		}
+	}
+	return r.show(src, recs, "records", recs).fail(t)
+}
+
+// NoWill asserts that clientID's latest connection ended with a DISCONNECT
+// that discards the will (within d), and that the will in its CONNECT is
+// not delivered to any client for d [MQTT-3.1.2-10]. It fails at once when
+// the will is delivered, and when the CONNECT carried no will (there would
+// be nothing to check).
+func NoWill(t TestingT, src Source, clientID string, d time.Duration) bool {
+	helper(t)
+	var s lastSession
+	var found bool
+	var got *mqtttest.Record
+	recs, _ := watch(src, d, func(recs []mqtttest.Record) bool {
+		s, found = findSession(recs, clientID)
+		if !found {
+			return false
+		}
+		if s.connect.Connect == nil || s.connect.Connect.Will == nil {
+			return true
+		}
+		for _, r := range recs {
+			if s.close != nil && r.Seq > s.close.Seq && willDelivery(r, s.connect.Connect.Will) {
+				got = &r
+				return true
+			}
+		}
+		return false
+	})
+	r := newReport("NoWill", "")
+	switch {
+	case !found:
+		r.headline = fmt.Sprintf("no CONNECT from %s", clientID)
+	case s.connect.Connect == nil || s.connect.Connect.Will == nil:
+		r.headline = fmt.Sprintf("%s's CONNECT carries no will: nothing to check", clientID)
+	case got != nil:
+		r.headline = fmt.Sprintf("the will of %s was published", clientID)
+		r.add("want", "no will after a clean DISCONNECT").add("ended", "%s", s.ending()).add("seen", "%s", got.Line())
+	case s.close == nil || !s.clean():
+		r.headline = fmt.Sprintf("%s's connection did not end with a clean DISCONNECT within %v", clientID, d)
+		r.add("want", "DISCONNECT from %s, then no will", clientID).add("seen", "%s", s.ending())
+	default:
+		return true
+	}
+	return r.showClient(src, recs, clientID).fail(t)
+}
