@@ -11,10 +11,11 @@ import (
 
 // deliveries counts how many times one application message (a topic
 // matching filter, a payload p matches) reached clientID. Every PUBLISH
-// counts, except a QoS 2 PUBLISH with DUP set whose packet ID the client
-// has acknowledged with PUBREC but the broker has not yet released with
-// PUBREL: the receiver must treat that as the same delivery [MQTT-4.3.3-9,
-// MQTT-4.3.3-10]. A QoS 1 resend with DUP counts: QoS 1 allows it.
+// counts (twice when a fault duplicated it), except a QoS 2 PUBLISH whose
+// packet ID the client received before and the broker has not released with
+// PUBREL since: the receiver must treat that as the same delivery
+// [MQTT-4.3.3-9, MQTT-4.3.3-10]. A QoS 1 resend with DUP counts: QoS 1
+// allows it.
 func deliveries(recs []mqtttest.Record, clientID, filter string, p PayloadMatcher) (counted, all []mqtttest.Record) {
 	pending := map[uint16]bool{} // QoS 2 packet IDs received and not yet released
 	for _, r := range recs {
@@ -26,13 +27,16 @@ func deliveries(recs []mqtttest.Record, clientID, filter string, p PayloadMatche
 			delete(pending, r.PacketID)
 		case delivered(r, clientID, filter, p):
 			all = append(all, r)
-			if r.QoS == 2 && r.Dup && pending[r.PacketID] {
+			if r.QoS == 2 && pending[r.PacketID] {
 				continue
 			}
 			if r.QoS == 2 {
 				pending[r.PacketID] = true
 			}
 			counted = append(counted, r)
+			if r.Duplicated && r.QoS < 2 {
+				counted = append(counted, r)
+			}
 		}
 	}
 	return counted, all
@@ -50,13 +54,19 @@ func countFailure(t TestingT, name, guarantee string, src Source, recs []mqtttes
 	}
 	r := newReport(name, headline).
 		add("want", "%s: PUBLISH to %s on %q, payload %s", guarantee, clientID, filter, p).
-		add("seen", "%d deliveries, %d PUBLISH packets in all (QoS 2 resends before PUBREL are one delivery)", len(counted), len(all))
+		add("seen", "%d deliveries, %d PUBLISH records in all (QoS 2 resends before PUBREL are one delivery; a duplicated record is two)", len(counted), len(all))
 	ids := map[uint16]bool{}
-	for _, d := range all {
-		ids[d.PacketID] = true
+	publish := func(x mqtttest.Record) bool { // withheld ones too
+		return x.Type == mqtttest.TypePublish && x.Dir == mqtttest.ToClient && mqtttest.MatchTopic(filter, x.Topic) && p.Match(x.Payload)
 	}
-	flows := keep(clientRecords(recs, clientID), func(x mqtttest.Record) bool {
-		return x.Event != mqtttest.EventPacket || delivered(x, clientID, filter, p) || x.Type != mqtttest.TypePublish && ids[x.PacketID] && x.PacketID != 0
+	mine := clientRecords(recs, clientID)
+	for _, x := range mine {
+		if publish(x) {
+			ids[x.PacketID] = true
+		}
+	}
+	flows := keep(mine, func(x mqtttest.Record) bool {
+		return x.Event != mqtttest.EventPacket || publish(x) || x.Type != mqtttest.TypePublish && x.PacketID != 0 && ids[x.PacketID]
 	})
 	return r.show(src, recs, "flows of those packet IDs on "+clientID, flows).fail(t)
 }

@@ -112,7 +112,29 @@ func WillPublished(t TestingT, src Source, clientID string, timeout time.Duratio
 			}
 		}
 	}
-	return r.show(src, recs, "records", recs).fail(t)
+	return r.show(src, recs, "records of "+clientID+" and deliveries on its will topic", willRecords(recs, clientID, s)).fail(t)
+}
+
+// willRecords returns the records of clientID's connections and the
+// deliveries on its will's topic.
+func willRecords(recs []mqtttest.Record, clientID string, s lastSession) []mqtttest.Record {
+	mine := clientRecords(recs, clientID)
+	if s.connect.Connect == nil || s.connect.Connect.Will == nil {
+		return mine
+	}
+	topic := s.connect.Connect.Will.Topic
+	var out []mqtttest.Record
+	i := 0
+	for _, r := range recs { // merge, in recording order
+		switch {
+		case i < len(mine) && mine[i].Seq == r.Seq:
+			out = append(out, r)
+			i++
+		case isDelivery(r, "") && r.Topic == topic:
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // NoWill asserts that clientID's latest connection ended with a DISCONNECT
@@ -156,5 +178,5 @@ func NoWill(t TestingT, src Source, clientID string, d time.Duration) bool {
 	default:
 		return true
 	}
-	return r.showClient(src, recs, clientID).fail(t)
+	return r.show(src, recs, "records of "+clientID+" and deliveries on its will topic", willRecords(recs, clientID, s)).fail(t)
 }

@@ -91,6 +91,9 @@ func TestDuplicatePublish(t *testing.T) {
 			t.Fatalf("delivery %d: %+v, want \"twice\"", i+1, m)
 		}
 	}
+	if r := wait(t, b.Recorder(), Publish("d/x")); !r.Duplicated || r.Withheld || r.Fault != "duplicated" {
+		t.Errorf("PUBLISH record %q (duplicated %v, withheld %v), want it marked duplicated", r.Line(), r.Duplicated, r.Withheld)
+	}
 }
 
 // TestQoS1RedeliveredAfterCutBeforePuback is the classic: the broker's

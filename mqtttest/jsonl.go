@@ -40,6 +40,7 @@ type jsonRecord struct {
 	Error           string         `json:"error,omitempty"`
 	Fault           string         `json:"fault,omitempty"`
 	Withheld        bool           `json:"withheld,omitempty"`
+	Duplicated      bool           `json:"duplicated,omitempty"`
 	ClosedBy        string         `json:"closed_by,omitempty"`
 	Reason          string         `json:"reason,omitempty"`
 }
@@ -66,7 +67,7 @@ func (r Record) MarshalJSON() ([]byte, error) {
 	j := jsonRecord{
 		Seq: r.Seq, Time: r.Time.UTC().Format(time.RFC3339Nano), Conn: r.Conn, ClientID: r.ClientID,
 		Listener: r.Listener, Remote: r.Remote, Event: r.Event.String(),
-		Raw: r.Raw, Malformed: r.Malformed, Error: r.Err, Fault: r.Fault, Withheld: r.Withheld, ClosedBy: r.ClosedBy, Reason: r.Reason,
+		Raw: r.Raw, Malformed: r.Malformed, Error: r.Err, Fault: r.Fault, Withheld: r.Withheld, Duplicated: r.Duplicated, ClosedBy: r.ClosedBy, Reason: r.Reason,
 	}
 	if r.Event == EventPacket {
 		j.Dir = r.Dir.String()

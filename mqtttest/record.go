@@ -84,11 +84,12 @@ type Record struct {
 	// Raw holds the bytes exactly as the tap passed them on. Packets to the
 	// client are recorded as the broker writes them to the socket; if the
 	// client has stopped reading they may never arrive.
-	Raw       []byte
-	Malformed bool   // the bytes did not frame or decode as MQTT; Err says why
-	Err       string // why the packet is malformed
-	Fault     string // what a fault rule did to the packet, e.g. "dropped", "delayed 50ms"; "" for none
-	Withheld  bool   // a fault kept the packet from its destination (dropped, cut before it, frozen)
+	Raw        []byte
+	Malformed  bool   // the bytes did not frame or decode as MQTT; Err says why
+	Err        string // why the packet is malformed
+	Fault      string // what a fault rule did to the packet, e.g. "dropped", "delayed 50ms"; "" for none
+	Withheld   bool   // a fault kept the packet from its destination (dropped, cut before it, frozen)
+	Duplicated bool   // a fault passed the packet on twice
 
 	ClosedBy string // EventClose: who started the close: "client" (including by DISCONNECT), "broker" or "test"
 	Reason   string // EventClose: why, e.g. "client sent DISCONNECT", "keepalive expired: ...

@@ -20,6 +20,7 @@ func (t *tapConn) judge(r *Record) verdict {
 	if v.kind != 0 {
 		r.Fault = v.describe()
 		r.Withheld = v.kind == faultDrop || v.kind == faultCutBefore || v.kind == faultFreeze
+		r.Duplicated = v.kind == faultDuplicate
 	}
 	return v
 }
