@@ -17,9 +17,11 @@ type stopper struct {
 	stopped int
 }
 
-func (s *stopper) Errorf(format string, args ...any) { s.msgs = append(s.msgs, fmt.Sprintf(format, args...)) }
-func (s *stopper) FailNow()                          { s.stopped++ }
-func (s *stopper) Helper()                           {}
+func (s *stopper) Errorf(format string, args ...any) {
+	s.msgs = append(s.msgs, fmt.Sprintf(format, args...))
+}
+func (s *stopper) FailNow() { s.stopped++ }
+func (s *stopper) Helper()  {}
 
 // TestRequireStops checks that each require assertion stops the test when
 // its assert counterpart fails, with that failure's message, and lets it go
