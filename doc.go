@@ -4,7 +4,8 @@
 //
 // The packages:
 //
-//	mqtttest/      the embedded broker (mochi-mqtt), the wire tap and the recorder
+//	mqtttest/      the embedded broker (mochi-mqtt), the wire tap, the recorder, faults, the proxy
+//	assert/        MQTT assertions over recordings (assert/require stops the test)
 //	cmd/mqtttest/  the same broker as a command, for CI pipelines in any language
 //
 // The main flow, in a test:
@@ -14,6 +15,6 @@
 //	r, err := b.Recorder().WaitFor(ctx, mqtttest.Publish("home/+/temp"))
 //
 // The runnable examples in this package show each main flow: waiting for a
-// packet, a will after a connection is cut, retained messages, and malformed
-// input recorded with its raw bytes.
+// packet, a will after a connection is cut, retained messages, malformed
+// input recorded with its raw bytes, a fault rule, and assertions.
 package testkit

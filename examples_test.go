@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"log"
 	"net"
+	"strings"
 	"time"
 
 	paho "github.com/eclipse/paho.mqtt.golang"
 
+	"github.com/mqtt-testkit/testkit/assert"
 	"github.com/mqtt-testkit/testkit/mqtttest"
 )
 
@@ -172,4 +174,53 @@ func Example_fault() {
 	fmt.Println(ack.Line())
 	// Output:
 	// broker → sensor-1  PUBACK  id=1  [fault: dropped]
+}
+
+// exampleT stands in for the *testing.T of a real test: it prints the first
+// lines of each failure (the rest is the transcript, whose times vary).
+type exampleT struct{}
+
+func (exampleT) Errorf(format string, args ...any) {
+	lines := strings.SplitN(fmt.Sprintf(format, args...), "\n", 4)
+	fmt.Println(strings.Join(lines[:3], "\n"))
+}
+
+// Assertions read the recording: what reached a client, how many times, what
+// the broker retains. A failure says what was wanted and what was seen, then
+// shows the transcript of the client concerned.
+func Example_assert() {
+	b, err := mqtttest.Start()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer b.Close()
+	rec := b.Recorder()
+	t := exampleT{} // in a test: the test's t
+
+	if err := b.Publish("home/kitchen/setpoint", []byte("20.0"), 1, true); err != nil {
+		log.Fatal(err)
+	}
+	dash := connect(b.URL(), "dashboard")
+	defer dash.Disconnect(1000)
+	dash.Subscribe("home/#", 1, func(paho.Client, paho.Message) {}).Wait()
+	dev := connect(b.URL(), "sensor-1")
+	defer dev.Disconnect(1000)
+	dev.Publish("home/kitchen/temp", 1, false, "21.5").Wait()
+
+	fmt.Println(assert.Retained(t, b, "home/kitchen/setpoint", assert.Payload("20.0")))
+	fmt.Println(assert.ReceivedRetained(t, rec, "dashboard", "home/#", assert.Payload("20.0"), 5*time.Second))
+	fmt.Println(assert.Received(t, rec, "dashboard", "home/+/temp", assert.Payload("21.5"), 5*time.Second))
+	fmt.Println(assert.ExactlyOnce(t, rec, "dashboard", "home/kitchen/temp", assert.AnyPayload, 5*time.Second))
+	fmt.Println(assert.NotReceived(t, rec, "dashboard", "office/#", 20*time.Millisecond))
+	fmt.Println(assert.Received(t, rec, "dashboard", "home/+/temp", assert.Payload("30.0"), 20*time.Millisecond))
+	// Output:
+	// true
+	// true
+	// true
+	// true
+	// true
+	// assert.Received: no matching PUBLISH reached dashboard within 20ms
+	//     want: PUBLISH to dashboard on "home/+/temp", payload "30.0"
+	//     seen: 2 PUBLISH to dashboard:
+	// false
 }
