@@ -54,7 +54,7 @@ func countFailure(t TestingT, name, guarantee string, src Source, recs []mqtttes
 	}
 	r := newReport(name, headline).
 		add("want", "%s: PUBLISH to %s on %q, payload %s", guarantee, clientID, filter, p).
-		add("seen", "%d deliveries, %d PUBLISH records in all (QoS 2 resends before PUBREL are one delivery; a duplicated record is two)", len(counted), len(all))
+		add("seen", "%d deliveries, counted from %d PUBLISH record(s): QoS 2 resends under an unreleased packet ID count once, a duplicated record twice", len(counted), len(all))
 	ids := map[uint16]bool{}
 	publish := func(x mqtttest.Record) bool { // withheld ones too
 		return x.Type == mqtttest.TypePublish && x.Dir == mqtttest.ToClient && mqtttest.MatchTopic(filter, x.Topic) && p.Match(x.Payload)
@@ -66,7 +66,8 @@ func countFailure(t TestingT, name, guarantee string, src Source, recs []mqtttes
 		}
 	}
 	flows := keep(mine, func(x mqtttest.Record) bool {
-		return x.Event != mqtttest.EventPacket || publish(x) || x.Type != mqtttest.TypePublish && x.PacketID != 0 && ids[x.PacketID]
+		ack := x.Type >= mqtttest.TypePuback && x.Type <= mqtttest.TypePubcomp
+		return x.Event != mqtttest.EventPacket || publish(x) || ack && ids[x.PacketID]
 	})
 	return r.show(src, recs, "flows of those packet IDs on "+clientID, flows).fail(t)
 }
