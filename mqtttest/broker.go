@@ -153,7 +153,7 @@ func (b *Broker) listen(tcpAddr, tlsAddr, wsAddr string) (err error) {
 // serve starts a mochi server on the broker's listeners, with the sessions
 // of snap when it is not nil. On error the listeners are closed.
 func (b *Broker) serve(snap *snapshot) error {
-	b.srv = mqtt.New(serverOptions(slog.New(b.logs)))
+	b.srv = mqtt.New(serverOptions(slog.New(b.logs), b.cfg))
 	fail := func(err error) error {
 		for _, l := range b.listeners() {
 			l.ln.Close()
@@ -200,8 +200,9 @@ func (b *Broker) listeners() []*listener {
 
 // serverOptions are the mochi options for strict MQTT conformance. Each
 // choice that differs from mochi's defaults is explained here.
-func serverOptions(log *slog.Logger) *mqtt.Options {
+func serverOptions(log *slog.Logger, cfg *config) *mqtt.Options {
 	caps := mqtt.NewDefaultServerCapabilities()
+	caps.MaximumPacketSize = cfg.maxPacketSize
 	// mochi stamps a 24 h message expiry on every message that has none, and
 	// v5 subscribers then see a Message Expiry Interval nobody sent. With 0,
 	// a message expires only if its publisher said so [MQTT-3.3.2-5].

@@ -206,6 +206,7 @@ func TestBadOptions(t *testing.T) {
 		"tls":     {WithTLS(), WithTLSFiles("c.pem", "k.pem")},
 		"logger":  {WithLogger(nil)},
 		"addr":    {WithAddr("")},
+		"packet":  {WithMaxPacketSize(1)},
 		"files":   {WithTLSFiles("/nonexistent/cert.pem", "/nonexistent/key.pem")},
 	} {
 		if b, err := Start(opts...); err == nil {
@@ -220,5 +221,26 @@ func TestBadOptions(t *testing.T) {
 	_, err := Start(WithAddr(b.Addr()))
 	if err == nil || !strings.Contains(err.Error(), b.Addr()) {
 		t.Errorf("Start on an address in use: %v, want an error naming %s", err, b.Addr())
+	}
+}
+
+// TestMaxPacketSize checks a packet over WithMaxPacketSize ends that
+// client's connection, is recorded whole, and leaves other clients alone.
+func TestMaxPacketSize(t *testing.T) {
+	b := NewBroker(t, WithMaxPacketSize(64))
+	other := connect3(t, b.URL(), "other")
+	other.subscribe(t, "big/#", 0)
+	big := connect3(t, b.URL(), "big")
+	big.Publish("big/x", 0, false, strings.Repeat("x", 100))
+	closed := wait(t, b.Recorder(), ClientID("big"), Closed())
+	if closed.ClosedBy != "broker" || !strings.Contains(closed.Reason, "too large") {
+		t.Errorf("close record %q, want closed by the broker because the packet is too large", closed.Line())
+	}
+	if r := wait(t, b.Recorder(), ClientID("big"), Publish("big/x")); len(r.Payload) != 100 {
+		t.Errorf("oversize PUBLISH recorded as %s, want its 100-byte payload", r.Line())
+	}
+	other.publish(t, "big/y", 0, false, "small")
+	if m := receive(t, other.got); m.payload != "small" {
+		t.Errorf("the other client got %+v, want its own small message", m)
 	}
 }

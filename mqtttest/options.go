@@ -29,6 +29,7 @@ type config struct {
 	testLogs       bool
 	recordLimit    int
 	connectTimeout time.Duration
+	maxPacketSize  uint32
 }
 
 func buildOptions(opts []Option) (*config, error) {
@@ -170,6 +171,21 @@ func WithConnectTimeout(d time.Duration) Option {
 			return fmt.Errorf("WithConnectTimeout(%v): the timeout must be positive", d)
 		}
 		c.connectTimeout = d
+		return nil
+	})
+}
+
+// WithMaxPacketSize makes the broker refuse packets larger than n bytes
+// (fixed header included, as mochi counts it: 1 + remaining length): it
+// closes the connection of a client that sends one (v5 clients get
+// DISCONNECT 0x95 "packet too large") [MQTT-3.2.2-15]. By default there is
+// no limit but MQTT's own, 268,435,455 bytes of remaining length.
+func WithMaxPacketSize(n uint32) Option {
+	return optionFunc(func(c *config) error {
+		if n < 2 {
+			return fmt.Errorf("WithMaxPacketSize(%d): no MQTT packet is smaller than 2 bytes", n)
+		}
+		c.maxPacketSize = n
 		return nil
 	})
 }

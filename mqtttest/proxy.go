@@ -58,8 +58,8 @@ func StartProxy(upstreamAddr string, opts ...Option) (*Proxy, error) {
 	if err != nil {
 		return nil, err
 	}
-	if cfg.tls || cfg.certFile != "" || cfg.webSocket || cfg.users != nil || cfg.acl != nil || cfg.testLogs || cfg.logger != nil {
-		return nil, errors.New("mqtttest: StartProxy: TLS, WebSocket, auth, ACL and log options are the upstream broker's business; a proxy takes WithAddr, WithRecordLimit and WithConnectTimeout")
+	if cfg.tls || cfg.certFile != "" || cfg.webSocket || cfg.users != nil || cfg.acl != nil || cfg.testLogs || cfg.logger != nil || cfg.maxPacketSize != 0 {
+		return nil, errors.New("mqtttest: StartProxy: TLS, WebSocket, auth, ACL, packet size and log options are the upstream broker's business; a proxy takes WithAddr, WithRecordLimit and WithConnectTimeout")
 	}
 	if upstreamAddr == "" {
 		return nil, errors.New("mqtttest: StartProxy: no upstream address (want host:port)")
