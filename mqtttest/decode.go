@@ -2,6 +2,7 @@ package mqtttest
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/mochi-mqtt/server/v2/packets"
 )
@@ -95,9 +96,37 @@ func decodeFrame(r *Record, frame []byte, headerLen int, version byte) {
 		err = fmt.Errorf("reserved packet type %d", frame[0]>>4)
 	}
 	fillRecord(r, &pk)
+	if err == nil {
+		err = protocolError(&pk, r.Type, r.Dir)
+	}
 	if err != nil && !r.Malformed {
 		r.Malformed, r.Err = true, err.Error()
 	}
+}
+
+// protocolError returns the rule of the specification a packet that decoded
+// breaks, among those the broker closes a connection for: a wildcard in a
+// PUBLISH topic, a missing or surplus packet ID, a SUBSCRIBE or UNSUBSCRIBE
+// with no filters, a CONNECT with a bad protocol name or reserved bit. The
+// checks are mochi's own, so the record and the broker agree.
+func protocolError(pk *packets.Packet, typ PacketType, dir Direction) error {
+	code := packets.CodeSuccess
+	switch typ {
+	case TypeConnect:
+		code = pk.ConnectValidate()
+	case TypePublish:
+		if dir != ToClient { // a broker adds subscription identifiers; a client may not
+			code = pk.PublishValidate(math.MaxUint16)
+		}
+	case TypeSubscribe:
+		code = pk.SubscribeValidate()
+	case TypeUnsubscribe:
+		code = pk.UnsubscribeValidate()
+	}
+	if code != packets.CodeSuccess {
+		return fmt.Errorf("protocol violation: %s", code.Reason)
+	}
+	return nil
 }
 
 // fillRecord copies the decoded fields of pk into r.

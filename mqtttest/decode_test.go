@@ -2,6 +2,7 @@ package mqtttest
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 
 	"github.com/mochi-mqtt/server/v2/packets"
@@ -45,5 +46,31 @@ func TestDecodePacket(t *testing.T) {
 	r, n, err = DecodePacket([]byte{0x36, 0x00}, 4, ToBroker) // PUBLISH with QoS 3
 	if err != nil || n != 2 || !r.Malformed || r.Err == "" {
 		t.Fatalf("QoS 3 PUBLISH: %+v, n %d, err %v; want a malformed record", r, n, err)
+	}
+}
+
+// TestDecodeProtocolViolations checks that packets which decode but break a
+// rule the broker enforces are marked malformed, with the rule.
+func TestDecodeProtocolViolations(t *testing.T) {
+	for name, c := range map[string]struct {
+		frame []byte
+		dir   Direction
+		want  string // in Err; "" for a packet that is fine
+	}{
+		"wildcard topic":        {[]byte{0x30, 0x05, 0x00, 0x03, 'a', '/', '+'}, ToBroker, "protocol violation"},
+		"no packet ID at QoS 1": {[]byte{0x32, 0x05, 0x00, 0x01, 'a', 0x00, 0x00}, ToBroker, "protocol violation"},
+		"no filters":            {[]byte{0x82, 0x02, 0x00, 0x01}, ToBroker, "protocol violation"},
+		"fine PUBLISH":          {[]byte{0x30, 0x05, 0x00, 0x03, 'a', '/', 'b'}, ToBroker, ""},
+		"fine SUBSCRIBE":        {[]byte{0x82, 0x06, 0x00, 0x01, 0x00, 0x01, '#', 0x00}, ToBroker, ""},
+	} {
+		r, _, err := DecodePacket(c.frame, 4, c.dir)
+		switch {
+		case err != nil:
+			t.Errorf("%s: %v", name, err)
+		case c.want == "" && r.Malformed:
+			t.Errorf("%s: marked malformed: %s", name, r.Err)
+		case c.want != "" && (!r.Malformed || !strings.Contains(r.Err, c.want)):
+			t.Errorf("%s: malformed %v, err %q; want an error with %q", name, r.Malformed, r.Err, c.want)
+		}
 	}
 }

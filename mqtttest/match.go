@@ -101,7 +101,8 @@ func After(seq uint64) Matcher {
 	return Matcher{desc: fmt.Sprintf("after #%d", seq), fn: func(r *Record) bool { return r.Seq > seq }}
 }
 
-// Malformed selects bytes that did not frame or decode as MQTT.
+// Malformed selects bytes that did not frame or decode as MQTT, and packets
+// that break a rule the broker closes a connection for (Record.Malformed).
 func Malformed() Matcher {
 	return Matcher{desc: "malformed", fn: func(r *Record) bool { return r.Malformed }}
 }

@@ -85,8 +85,8 @@ type Record struct {
 	// client are recorded as the broker writes them to the socket; if the
 	// client has stopped reading they may never arrive.
 	Raw        []byte
-	Malformed  bool   // the bytes did not frame or decode as MQTT; Err says why
-	Err        string // why the packet is malformed
+	Malformed  bool   // the bytes did not frame or decode as MQTT, or broke a rule the broker closes a connection for; Err says why
+	Err        string // why the packet is malformed, e.g. "protocol violation: ..." for a wildcard in a PUBLISH topic
 	Fault      string // what a fault rule did to the packet, e.g. "dropped", "delayed 50ms"; "" for none
 	Withheld   bool   // a fault kept the packet from its destination (dropped, cut before it, frozen)
 	Duplicated bool   // a fault passed the packet on twice

@@ -275,6 +275,8 @@ func (t *tapConn) recordFrame(dir Direction, frame []byte, header int) verdict {
 	switch {
 	case dir == ToBroker && r.Type == TypeConnect && t.version == 0 && !r.Malformed:
 		t.version, t.clientID = r.Version, r.ClientID
+	case dir == ToBroker && r.Type == TypeConnect && t.version != 0 && !r.Malformed:
+		r.Malformed, r.Err = true, "protocol violation: a second CONNECT on one connection [MQTT-3.1.0-2]"
 	case dir == ToClient && r.Type == TypeConnack && r.Properties.AssignedClientID != "":
 		t.clientID = r.Properties.AssignedClientID
 		r.ClientID = t.clientID
