@@ -1,0 +1,126 @@
+package fake
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/mqtt-testkit/testkit/mqtttest"
+)
+
+// conversationTail is how many packets failure messages list.
+const conversationTail = 40
+
+// Expect returns the oldest packet received and not yet taken by an earlier
+// Expect (or Connect, Subscribe, ...) that matches every matcher, waiting
+// (Timeout) for one to arrive if there is none yet; with no matchers, the
+// oldest packet not yet taken. The packet is taken: the next Expect does not
+// see it again. Packets that did not match stay for later calls. A packet
+// reaches Expect only after the client has answered it as the ack policy
+// says (or, for CloseWhen, closed the connection), so once Expect returns a
+// QoS 1 PUBLISH, its PUBACK has been written. The test
+// fails when none comes in time or the connection ends first, with a message
+// that names the matchers and lists what the client sent and received.
+func (c *Client) Expect(m ...mqtttest.Matcher) mqtttest.Record {
+	c.t.Helper()
+	c.reportBackground()
+	timer := time.NewTimer(c.timeout)
+	defer timer.Stop()
+	for {
+		c.mu.Lock()
+		for i, r := range c.pending {
+			if matchAll(r, m) {
+				c.pending = append(c.pending[:i:i], c.pending[i+1:]...)
+				c.mu.Unlock()
+				return r
+			}
+		}
+		ended, reason, changed := c.ended, c.reason, c.changed
+		c.mu.Unlock()
+		if ended {
+			c.fatalf("Expect(%s): the connection ended (%s) before a matching packet arrived", describe(m), reason)
+			return mqtttest.Record{}
+		}
+		select {
+		case <-changed:
+		case <-timer.C:
+			c.fatalf("Expect(%s): no matching packet within %v", describe(m), c.timeout)
+			return mqtttest.Record{}
+		}
+	}
+}
+
+// ExpectNothing waits d and fails the test, as soon as it happens, if a
+// packet that matches every matcher is received (or was received and not
+// yet taken by Expect). With no matchers any packet fails it. It returns
+// early, without failing, when the connection ends, as nothing more can come.
+func (c *Client) ExpectNothing(d time.Duration, m ...mqtttest.Matcher) {
+	c.t.Helper()
+	c.reportBackground()
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	for {
+		c.mu.Lock()
+		for _, r := range c.pending {
+			if matchAll(r, m) {
+				c.mu.Unlock()
+				c.fatalf("ExpectNothing(%v, %s): received %s", d, describe(m), r.Line())
+				return
+			}
+		}
+		ended, changed := c.ended, c.changed
+		c.mu.Unlock()
+		if ended {
+			return
+		}
+		select {
+		case <-changed:
+		case <-timer.C:
+			return
+		}
+	}
+}
+
+// ExpectClosed waits (Timeout) until the connection has ended, closed by the
+// broker or by the client itself (CloseWhen, Close), and returns the packets
+// received and not yet taken by Expect, e.g. the broker's v5 DISCONNECT.
+// They stay available to Expect. The test fails if the connection is still
+// open after the Timeout.
+func (c *Client) ExpectClosed() []mqtttest.Record {
+	c.t.Helper()
+	c.reportBackground()
+	timer := time.NewTimer(c.timeout)
+	defer timer.Stop()
+	select {
+	case <-c.done:
+	case <-timer.C:
+		c.fatalf("ExpectClosed: the connection is still open after %v", c.timeout)
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]mqtttest.Record(nil), c.pending...)
+}
+
+// conversation lists the last packets the client sent and received, and
+// whether the connection has ended.
+func (c *Client) conversation() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var b strings.Builder
+	log := c.log
+	fmt.Fprintf(&b, "sent and received (%d packets):\n", len(log))
+	if len(log) > conversationTail {
+		fmt.Fprintf(&b, "  … %d earlier packets not shown\n", len(log)-conversationTail)
+		log = log[len(log)-conversationTail:]
+	}
+	for _, r := range log {
+		b.WriteString("  " + r.Line() + "\n")
+	}
+	if c.ended {
+		b.WriteString("connection ended: " + c.reason)
+	} else {
+		b.WriteString("connection open")
+	}
+	return b.String()
+}
