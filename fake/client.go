@@ -305,3 +305,10 @@ func (c *Client) who() string {
 	}
 	return fmt.Sprintf("%q", c.name)
 }
+
+// isEnded reports whether the connection has ended.
+func (c *Client) isEnded() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.ended
+}

@@ -26,9 +26,11 @@ type config struct {
 func buildConfig(opts []Option) config {
 	cfg := config{version: 4, timeout: 5 * time.Second, acks: AckAuto()}
 	for _, o := range opts {
-		if o != nil {
-			o.apply(&cfg)
+		if o == nil {
+			cfg.errs = append(cfg.errs, "nil Option")
+			continue
 		}
+		o.apply(&cfg)
 	}
 	return cfg
 }
