@@ -67,10 +67,45 @@ func willDelivery(r mqtttest.Record, w *mqtttest.Will) bool {
 	return isDelivery(r, "") && r.Topic == w.Topic && string(r.Payload) == string(w.Payload) && r.QoS <= w.QoS
 }
 
+// findWill returns the first delivery of the session's will after its
+// connection closed that no client's PUBLISH accounts for. A device often
+// publishes the same message as its will itself (retained "offline" before a
+// clean shutdown): each PUBLISH of the will's topic and payload since the
+// CONNECT accounts for one delivery to each subscriber, in order.
+// Deliveries with the retain flag (sent for a new subscription) and DUP
+// resends are not taken for the will.
+func findWill(recs []mqtttest.Record, s lastSession) (mqtttest.Record, bool) {
+	if s.close == nil || s.connect.Connect == nil || s.connect.Connect.Will == nil {
+		return mqtttest.Record{}, false
+	}
+	w := s.connect.Connect.Will
+	published := 0           // PUBLISHes by clients of the will's topic and payload so far
+	used := map[string]int{} // how many of them each subscriber's deliveries used
+	for _, r := range recs {
+		if r.Seq <= s.connect.Seq {
+			continue
+		}
+		switch {
+		case isPacket(r, mqtttest.TypePublish) && r.Dir == mqtttest.ToBroker && r.Topic == w.Topic && string(r.Payload) == string(w.Payload):
+			published++
+		case willDelivery(r, w) && !r.Retain && !r.Dup:
+			if used[r.ClientID] < published {
+				used[r.ClientID]++
+				continue
+			}
+			if r.Seq > s.close.Seq {
+				return r, true
+			}
+		}
+	}
+	return mqtttest.Record{}, false
+}
+
 // WillPublished asserts that the will in clientID's latest CONNECT is
 // published after that connection ends without a DISCONNECT that discards
 // it: within timeout, a subscriber receives the will's topic and payload at
-// no more than its QoS. A will has to be seen on the wire, so subscribe a
+// no more than its QoS, a delivery that no client's PUBLISH of the same
+// message accounts for. A will has to be seen on the wire, so subscribe a
 // client to its topic before the connection ends. A retained will is also
 // retained by the broker; check that with Retained.
 func WillPublished(t TestingT, src Source, clientID string, timeout time.Duration) bool {
@@ -84,11 +119,9 @@ func WillPublished(t TestingT, src Source, clientID string, timeout time.Duratio
 		if !found || s.connect.Connect == nil || s.connect.Connect.Will == nil || s.close == nil || s.clean() {
 			return found && (s.connect.Connect == nil || s.connect.Connect.Will == nil || s.clean())
 		}
-		for _, r := range recs {
-			if r.Seq > s.close.Seq && willDelivery(r, s.connect.Connect.Will) {
-				got = &r
-				return true
-			}
+		if r, ok := findWill(recs, s); ok {
+			got = &r
+			return true
 		}
 		return false
 	})
@@ -155,11 +188,9 @@ func NoWill(t TestingT, src Source, clientID string, d time.Duration) bool {
 		if s.connect.Connect == nil || s.connect.Connect.Will == nil {
 			return true
 		}
-		for _, r := range recs {
-			if s.close != nil && r.Seq > s.close.Seq && willDelivery(r, s.connect.Connect.Will) {
-				got = &r
-				return true
-			}
+		if r, ok := findWill(recs, s); ok {
+			got = &r
+			return true
 		}
 		return false
 	})

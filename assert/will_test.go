@@ -61,3 +61,33 @@ func TestWill(t *testing.T) {
 		return assert.WillPublished(c, rec, "unseen", shortWait)
 	}, `seen: no client received "elsewhere/unseen" "gone"`)
 }
+
+// TestWillSameAsAPublish covers a device that publishes its will's message
+// itself (retained "offline" before shutting down): that delivery is not
+// the will, and a will after it still counts.
+func TestWillSameAsAPublish(t *testing.T) {
+	b := mqtttest.NewBroker(t)
+	rec := b.Recorder()
+	connect(t, b, "watcher").sub(t, "dev/+/availability", 1)
+
+	graceful := connect(t, b, "graceful", withWill("dev/graceful/availability", "offline"))
+	graceful.pub(t, "dev/graceful/availability", 1, true, "offline")
+	graceful.Disconnect(1000)
+	waitFor(t, b, mqtttest.ClientID("watcher"), mqtttest.Publish("dev/graceful/availability"))
+	passes(t, "NoWill, the device published the same message", func(c assert.TestingT) bool {
+		return assert.NoWill(c, rec, "graceful", shortWait)
+	})
+	fails(t, "WillPublished, the device published the same message", func(c assert.TestingT) bool {
+		return assert.WillPublished(c, rec, "graceful", waitTime)
+	}, "the client sent DISCONNECT")
+
+	crashed := connect(t, b, "crashed", withWill("dev/crashed/availability", "offline"))
+	crashed.pub(t, "dev/crashed/availability", 1, true, "offline")
+	waitFor(t, b, mqtttest.ClientID("watcher"), mqtttest.Publish("dev/crashed/availability"))
+	if err := b.Disconnect("crashed", mqtttest.Abrupt); err != nil {
+		t.Fatal(err)
+	}
+	passes(t, "WillPublished after the same message was published", func(c assert.TestingT) bool {
+		return assert.WillPublished(c, rec, "crashed", waitTime)
+	})
+}
