@@ -56,9 +56,11 @@ type tapConn struct {
 
 	// Write side, guarded by wmu.
 	wmu   sync.Mutex
-	wpend []byte // the start of a frame whose end has not been written yet
-	wout  []byte // frames to write, when faults change what is written
-	werr  error  // a write to the socket failed
+	held  []byte      // bytes to the client held back behind a SUBACK (see holdSuback)
+	hold  atomic.Bool // held is in use: writes wait for the broker to read again
+	wpend []byte      // the start of a frame whose end has not been written yet
+	wout  []byte      // frames to write, when faults change what is written
+	werr  error       // a write to the socket failed
 	wraw  bool
 	wcut  bool // a fault cut the connection: write nothing more
 }
@@ -82,6 +84,9 @@ func newTap(c, raw net.Conn, rec *Recorder, faults *faultSet, conn uint64, liste
 func (t *tapConn) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
+	}
+	if t.hold.Load() {
+		t.release()
 	}
 	for t.rpos == len(t.rout) {
 		if t.rerr != nil {
@@ -193,7 +198,7 @@ func (t *tapConn) Write(p []byte) (int, error) {
 		used, raw := t.recordFrames(ToClient, b, t.wraw, false)
 		t.wraw = raw
 		t.wpend = append(t.wpend[:0], b[used:]...)
-		return t.Conn.Write(p)
+		return t.write(p)
 	}
 	t.werr = nil
 	used, raw := t.recordFrames(ToClient, b, t.wraw, true)
@@ -277,6 +282,8 @@ func (t *tapConn) recordFrame(dir Direction, frame []byte, header int) verdict {
 		t.version, t.clientID = r.Version, r.ClientID
 	case dir == ToBroker && r.Type == TypeConnect && t.version != 0 && !r.Malformed:
 		r.Malformed, r.Err = true, "protocol violation: a second CONNECT on one connection [MQTT-3.1.0-2]"
+	case dir == ToClient && r.Type == TypeSuback && t.listener != "proxy":
+		t.hold.Store(true) // the caller holds wmu
 	case dir == ToClient && r.Type == TypeConnack && r.Properties.AssignedClientID != "":
 		t.clientID = r.Properties.AssignedClientID
 		r.ClientID = t.clientID
@@ -332,6 +339,9 @@ func (t *tapConn) Close() error {
 		t.closedBy = "broker"
 	}
 	t.mu.Unlock()
+	if t.hold.Load() {
+		t.release()
+	}
 	t.markDead()
 	return t.Conn.Close()
 }

@@ -144,7 +144,7 @@ func (t *tapConn) passOut(frame []byte, v verdict) {
 // flushOut writes what passOut gathered; the caller holds wmu.
 func (t *tapConn) flushOut() {
 	if len(t.wout) > 0 && t.werr == nil {
-		_, t.werr = t.Conn.Write(t.wout)
+		_, t.werr = t.write(t.wout)
 	}
 	t.wout = t.wout[:0]
 }

@@ -1,0 +1,38 @@
+package mqtttest
+
+// mochi writes a SUBACK before it looks up the retained messages for the new
+// subscription, on the subscriber's goroutine. A client that acts as soon as
+// it has the SUBACK (a test's next line) then races that lookup: a message
+// retained in between reaches the subscriber twice, once with the retain
+// flag, and the lookup reads the topic tree while the retain writes it, a
+// data race inside mochi that fails -race test runs (mochi-mqtt/server#200
+// describes the same race). So the tap holds a SUBACK, and anything written
+// to the client after it, until the broker next reads from the connection:
+// mochi handles a client's packets one at a time, so by then the
+// subscription, retained messages included, is done. Bytes and their order
+// are unchanged. The proxy does not hold: its upstream is not mochi.
+
+// write writes b to the client's socket, or adds it to the held bytes while
+// a SUBACK is held. The caller holds wmu.
+func (t *tapConn) write(b []byte) (int, error) {
+	if t.hold.Load() {
+		t.held = append(t.held, b...)
+		return len(b), nil
+	}
+	return t.Conn.Write(b)
+}
+
+// release writes the held bytes: the broker has finished the packets it
+// read, or is closing the connection.
+func (t *tapConn) release() {
+	t.wmu.Lock()
+	defer t.wmu.Unlock()
+	t.hold.Store(false)
+	if len(t.held) > 0 {
+		_, _ = t.Conn.Write(t.held) // on error the connection is gone; its next read or write says so
+	}
+	t.held = t.held[:0]
+	if cap(t.held) > maxIdleBuffer {
+		t.held = nil
+	}
+}
