@@ -41,13 +41,13 @@ type Fleet struct {
 
 // device is one sensor: its client and its publishing goroutine.
 type device struct {
-	id     string
-	c      *Client
-	stop   chan struct{}
-	done   chan struct{}
-	once   sync.Once
-	mu     sync.Mutex
-	sent   int // readings written
+	id   string
+	c    *Client
+	stop chan struct{}
+	done chan struct{}
+	once sync.Once
+	mu   sync.Mutex
+	sent int // readings written
 }
 
 // StartFleet connects cfg.Devices devices to the broker at addr and starts
