@@ -124,9 +124,9 @@ func TestSendAfterClose(t *testing.T) {
 	wantFailure(t, ft, func() { c.Disconnect() }, "cannot send DISCONNECT")
 }
 
-// TestBadInput fails the test, without panicking, on what cannot be encoded
+// TestBadArguments fails the test, without panicking, on what cannot be encoded
 // or does not make a client.
-func TestBadInput(t *testing.T) {
+func TestBadArguments(t *testing.T) {
 	b := mqtttest.NewBroker(t)
 	ft := &fakeT{TB: t}
 	wantFailure(t, ft, func() { fake.Dial(ft, b.Addr(), fake.Version(7), fake.Timeout(-time.Second)) },

@@ -8,25 +8,6 @@ import (
 	"github.com/mqtt-testkit/testkit/mqtttest"
 )
 
-// TestPublishBeforeConnect sends PUBLISH as the first packet: the recorder
-// marks it malformed (first packet is not CONNECT) and the broker closes the
-// connection without a CONNACK.
-func TestPublishBeforeConnect(t *testing.T) {
-	b := mqtttest.NewBroker(t)
-	c := fake.Dial(t, b.Addr())
-	c.Publish(fake.Publish{Topic: "early", Payload: []byte("too soon"), QoS: 1})
-	if left := c.ExpectClosed(); len(left) != 0 {
-		t.Errorf("received %s", left[0].Line())
-	}
-	r := wait(t, b, mqtttest.Type(mqtttest.TypePublish), mqtttest.Dir(mqtttest.ToBroker))
-	if r.ClientID != "" || !r.Malformed || !bytes.Contains(r.Raw, []byte("too soon")) {
-		t.Errorf("recorded %s", r.Line())
-	}
-	if cl := wait(t, b, mqtttest.ConnNumber(r.Conn), mqtttest.Closed()); cl.ClosedBy != "broker" {
-		t.Errorf("%s", cl.Line())
-	}
-}
-
 // TestSecondConnect sends a second CONNECT on a connected client: a protocol
 // error [MQTT-3.1.0-2]. The broker closes the connection (v5: DISCONNECT
 // 0x82 first) and, as the client did not leave with DISCONNECT, publishes
@@ -107,14 +88,4 @@ func TestPublishQoS3(t *testing.T) {
 	if r.Type != mqtttest.TypePublish || r.QoS != 3 {
 		t.Errorf("recorded %s", r.Line())
 	}
-}
-
-// TestSubscribeNoFilters sends a SUBSCRIBE without topic filters, a
-// protocol violation [MQTT-3.8.3-3]: the broker closes the connection.
-func TestSubscribeNoFilters(t *testing.T) {
-	b := mqtttest.NewBroker(t)
-	c := connected(t, b, "nofilter")
-	c.SendRaw([]byte{0x82, 0x02, 0x00, 0x01}) // SUBSCRIBE id=1, no filters
-	c.ExpectClosed()
-	wait(t, b, mqtttest.ClientID("nofilter"), mqtttest.Type(mqtttest.TypeSubscribe))
 }

@@ -236,7 +236,7 @@ func TestMaxPacketSize(t *testing.T) {
 	if closed.ClosedBy != "broker" || !strings.Contains(closed.Reason, "too large") {
 		t.Errorf("close record %q, want closed by the broker because the packet is too large", closed.Line())
 	}
-	if r := wait(t, b.Recorder(), ClientID("big"), Publish("big/x")); len(r.Payload) != 100 {
+	if r := wait(t, b.Recorder(), ClientID("big"), Publish("big/x")); len(r.Payload) != 100 || !r.Malformed || !strings.Contains(r.Err, "too large") {
 		t.Errorf("oversize PUBLISH recorded as %s, want its 100-byte payload", r.Line())
 	}
 	other.publish(t, "big/y", 0, false, "small")

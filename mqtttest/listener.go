@@ -123,6 +123,7 @@ func (l *listener) enter() bool {
 // handle taps one connection and hands it to the broker until it ends.
 func (l *listener) handle(c, raw net.Conn, establish listeners.EstablishFn) {
 	t := newTap(c, raw, l.b.rec, l.b.faults, l.b.connSeq.Add(1), l.id)
+	t.maxPacket = l.b.cfg.maxPacketSize
 	l.mu.Lock()
 	closed := l.closed
 	if !closed {

@@ -19,11 +19,12 @@ import (
 // frame at a time. It never panics on bad input: bytes that do not frame are
 // recorded as malformed and passed through as they come.
 type tapConn struct {
-	net.Conn          // what the broker reads from and writes to (TLS or WebSocket framing removed)
-	raw      net.Conn // the TCP connection underneath, closed to cut the connection at once
-	rec      *Recorder
-	conn     uint64
-	listener string
+	net.Conn           // what the broker reads from and writes to (TLS or WebSocket framing removed)
+	raw       net.Conn // the TCP connection underneath, closed to cut the connection at once
+	rec       *Recorder
+	conn      uint64
+	listener  string
+	maxPacket uint32 // WithMaxPacketSize, to mark larger packets from the client; 0 for none
 
 	mu       sync.Mutex // guards the fields below
 	clientID string
@@ -282,6 +283,8 @@ func (t *tapConn) recordFrame(dir Direction, frame []byte, header int) verdict {
 		t.version, t.clientID = r.Version, r.ClientID
 	case dir == ToBroker && r.Type == TypeConnect && t.version != 0 && !r.Malformed:
 		r.Malformed, r.Err = true, "protocol violation: a second CONNECT on one connection [MQTT-3.1.0-2]"
+	case dir == ToBroker && t.maxPacket > 0 && !r.Malformed && uint32(len(frame)-header+1) > t.maxPacket: // mochi's count
+		r.Malformed, r.Err = true, fmt.Sprintf("packet too large: %d bytes of remaining length, over the broker's maximum packet size %d [MQTT-3.2.2-15]", len(frame)-header, t.maxPacket)
 	case dir == ToClient && r.Type == TypeSuback && t.listener != "proxy":
 		t.hold.Store(true) // the caller holds wmu
 	case dir == ToClient && r.Type == TypeConnack && r.Properties.AssignedClientID != "":
