@@ -6,6 +6,7 @@
 //
 //	mqtttest/      the embedded broker (mochi-mqtt), the wire tap, the recorder, faults, the proxy
 //	assert/        MQTT assertions over recordings (assert/require stops the test)
+//	fake/          a scripted raw client that misbehaves on purpose, and fake devices
 //	cmd/mqtttest/  the same broker as a command, for CI pipelines in any language
 //
 // The main flow, in a test:
@@ -16,5 +17,6 @@
 //
 // The runnable examples in this package show each main flow: waiting for a
 // packet, a will after a connection is cut, retained messages, malformed
-// input recorded with its raw bytes, a fault rule, and assertions.
+// input recorded with its raw bytes, a fault rule, assertions, and a fleet
+// of fake devices.
 package testkit

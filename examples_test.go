@@ -11,6 +11,7 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 
 	"github.com/mqtt-testkit/testkit/assert"
+	"github.com/mqtt-testkit/testkit/fake"
 	"github.com/mqtt-testkit/testkit/mqtttest"
 )
 
@@ -176,13 +177,26 @@ func Example_fault() {
 	// broker → sensor-1  PUBACK  id=1  [fault: dropped]
 }
 
-// exampleT stands in for the *testing.T of a real test: it prints the first
-// lines of each failure (the rest is the transcript, whose times vary).
-type exampleT struct{}
+// exampleTB stands in for the *testing.T of a real test, which examples do
+// not have: it prints the first lines of a failure (the rest is the
+// transcript, whose times vary) and runs cleanups when done is called.
+type exampleTB struct{ cleanups []func() }
 
-func (exampleT) Errorf(format string, args ...any) {
+func (*exampleTB) Helper() {}
+
+func (e *exampleTB) Cleanup(f func()) { e.cleanups = append(e.cleanups, f) }
+
+func (*exampleTB) Errorf(format string, args ...any) {
 	lines := strings.SplitN(fmt.Sprintf(format, args...), "\n", 4)
-	fmt.Println(strings.Join(lines[:3], "\n"))
+	fmt.Println(strings.Join(lines[:min(3, len(lines))], "\n"))
+}
+
+func (*exampleTB) Fatalf(format string, args ...any) { log.Fatalf(format, args...) }
+
+func (e *exampleTB) done() {
+	for i := len(e.cleanups) - 1; i >= 0; i-- {
+		e.cleanups[i]()
+	}
 }
 
 // Assertions read the recording: what reached a client, how many times, what
@@ -195,7 +209,7 @@ func Example_assert() {
 	}
 	defer b.Close()
 	rec := b.Recorder()
-	t := exampleT{} // in a test: the test's t
+	t := &exampleTB{} // in a test: the test's t
 
 	if err := b.Publish("home/kitchen/setpoint", []byte("20.0"), 1, true); err != nil {
 		log.Fatal(err)
@@ -223,4 +237,48 @@ func Example_assert() {
 	//     want: PUBLISH to dashboard on "home/+/temp", payload "30.0"
 	//     seen: 2 PUBLISH to dashboard:
 	// false
+}
+
+// A fleet of simulated sensors, for testing a service that consumes device
+// data: each device publishes readings on its state topic, keeps a retained
+// availability, and has a will that marks it offline when it dies.
+func Example_fleet() {
+	b, err := mqtttest.Start()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer b.Close()
+	t := &exampleTB{} // in a test: the test's t, which cleans up
+	defer t.done()
+
+	fleet := fake.StartFleet(t, b.Addr(), fake.FleetConfig{Devices: 2, Interval: 10 * time.Millisecond, Seed: 1})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	rec := b.Recorder()
+	readings, err := rec.WaitForN(ctx, 3, mqtttest.Publish("devices/sensor-1/state"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, r := range readings {
+		fmt.Println(r.Topic, string(r.Payload))
+	}
+
+	fleet.Kill("sensor-2") // power lost: the broker publishes its will
+	if _, err := rec.WaitFor(ctx, mqtttest.ClientID("sensor-2"), mqtttest.Closed()); err != nil {
+		log.Fatal(err)
+	}
+	for _, id := range fleet.IDs() {
+		m, _ := b.Retained("devices/" + id + "/availability")
+		fmt.Println(id, string(m.Payload))
+	}
+	fleet.Stop() // the others say "offline" themselves and disconnect
+	m, _ := b.Retained("devices/sensor-1/availability")
+	fmt.Println("sensor-1", string(m.Payload))
+	// Output:
+	// devices/sensor-1/state {"temperature":22.1,"n":1}
+	// devices/sensor-1/state {"temperature":22.2,"n":2}
+	// devices/sensor-1/state {"temperature":22.2,"n":3}
+	// sensor-1 online
+	// sensor-2 offline
+	// sensor-1 offline
 }

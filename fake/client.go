@@ -7,7 +7,6 @@ import (
 	"net"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 
 	"github.com/mochi-mqtt/server/v2/packets"
@@ -20,7 +19,7 @@ import (
 // are meant for the test goroutine, as they may call t.Fatalf; the client's
 // own goroutine only reads and acknowledges.
 type Client struct {
-	t       testing.TB
+	t       TB
 	conn    net.Conn
 	timeout time.Duration
 	version byte
@@ -50,7 +49,7 @@ type Client struct {
 // Dial connects to the MQTT broker at addr ("host:port") over TCP and
 // returns a Client that has sent nothing yet. Close is registered with
 // t.Cleanup, so the test need not call it. A failed dial fails the test.
-func Dial(t testing.TB, addr string, opts ...Option) *Client {
+func Dial(t TB, addr string, opts ...Option) *Client {
 	t.Helper()
 	cfg := buildConfig(opts)
 	if len(cfg.errs) > 0 {
@@ -68,7 +67,7 @@ func Dial(t testing.TB, addr string, opts ...Option) *Client {
 // New returns a Client that speaks MQTT over conn, an established
 // connection (a TLS connection, one end of net.Pipe, ...). The Client owns
 // conn from then on: Close, registered with t.Cleanup, closes it.
-func New(t testing.TB, conn net.Conn, opts ...Option) *Client {
+func New(t TB, conn net.Conn, opts ...Option) *Client {
 	t.Helper()
 	cfg := buildConfig(opts)
 	if len(cfg.errs) > 0 {
@@ -85,7 +84,7 @@ func New(t testing.TB, conn net.Conn, opts ...Option) *Client {
 	return start(t, conn, cfg)
 }
 
-func start(t testing.TB, conn net.Conn, cfg config) *Client {
+func start(t TB, conn net.Conn, cfg config) *Client {
 	c := &Client{
 		t: t, conn: conn, timeout: cfg.timeout, version: cfg.version,
 		acks: cfg.acks, changed: make(chan struct{}),

@@ -6,7 +6,6 @@ import (
 	"math/rand"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 
 	"github.com/mqtt-testkit/testkit/mqtttest"
@@ -34,7 +33,7 @@ type FleetConfig struct {
 // Fleet is a set of simulated sensors publishing readings to a broker, each
 // a Client of its own. Make one with StartFleet; the test's cleanup stops it.
 type Fleet struct {
-	t       testing.TB
+	t       TB
 	cfg     FleetConfig
 	devices []*device
 }
@@ -58,7 +57,7 @@ type device struct {
 // goroutine. The test's cleanup stops the readings and closes the devices
 // abruptly; call Stop first for a clean shutdown. Bad configuration fails the
 // test.
-func StartFleet(t testing.TB, addr string, cfg FleetConfig) *Fleet {
+func StartFleet(t TB, addr string, cfg FleetConfig) *Fleet {
 	t.Helper()
 	cfg, err := cfg.withDefaults()
 	if err != nil {
