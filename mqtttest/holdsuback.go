@@ -12,22 +12,22 @@ package mqtttest
 // subscription, retained messages included, is done. Bytes and their order
 // are unchanged. The proxy does not hold: its upstream is not mochi.
 
-// write writes b to the client's socket, or adds it to the held bytes while
-// a SUBACK is held. The caller holds wmu.
+// write writes b to the client's socket, after any held bytes, or adds it
+// to the held bytes while a SUBACK is held. The caller holds wmu.
 func (t *tapConn) write(b []byte) (int, error) {
 	if t.hold.Load() {
 		t.held = append(t.held, b...)
 		return len(b), nil
 	}
+	if len(t.held) > 0 {
+		t.flushHeld()
+	}
 	return t.Conn.Write(b)
 }
 
-// release writes the held bytes: the broker has finished the packets it
-// read, or is closing the connection.
-func (t *tapConn) release() {
-	t.wmu.Lock()
-	defer t.wmu.Unlock()
-	t.hold.Store(false)
+// flushHeld writes the held bytes. The caller holds wmu and has ended the
+// hold.
+func (t *tapConn) flushHeld() {
 	if len(t.held) > 0 {
 		_, _ = t.Conn.Write(t.held) // on error the connection is gone; its next read or write says so
 	}
@@ -35,4 +35,34 @@ func (t *tapConn) release() {
 	if cap(t.held) > maxIdleBuffer {
 		t.held = nil
 	}
+}
+
+// release ends the hold: the broker has finished the packets it read. The
+// bytes held go out now if no write is under way; otherwise the write under
+// way (which may be sleeping on a Delay fault) sends them first thing, or a
+// goroutine does once it ends, so that reading never waits for writing.
+func (t *tapConn) release() {
+	t.hold.Store(false)
+	if t.wmu.TryLock() {
+		t.flushHeld()
+		t.wmu.Unlock()
+		return
+	}
+	go func() {
+		t.wmu.Lock()
+		if !t.hold.Load() { // else a newer SUBACK is held, and the next read releases it all
+			t.flushHeld()
+		}
+		t.wmu.Unlock()
+	}()
+}
+
+// releaseForClose ends the hold and sends the held bytes before the
+// connection closes; a fault delay under way has been woken (markDead), so
+// this does not wait for it.
+func (t *tapConn) releaseForClose() {
+	t.wmu.Lock()
+	t.hold.Store(false)
+	t.flushHeld()
+	t.wmu.Unlock()
 }

@@ -342,10 +342,10 @@ func (t *tapConn) Close() error {
 		t.closedBy = "broker"
 	}
 	t.mu.Unlock()
+	t.markDead() // wakes fault delays, so the held bytes need not wait for them
 	if t.hold.Load() {
-		t.release()
+		t.releaseForClose()
 	}
-	t.markDead()
 	return t.Conn.Close()
 }
 

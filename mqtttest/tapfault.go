@@ -124,6 +124,8 @@ func (t *tapConn) passOut(frame []byte, v verdict) {
 		fallthrough
 	case faultCutBefore:
 		t.flushOut()
+		t.hold.Store(false) // what passed before the cut goes out, held or not
+		t.flushHeld()
 		t.wcut = true
 		t.cut("test", "fault: "+v.fault.String())
 	case faultFreeze:
