@@ -25,8 +25,10 @@ type FleetConfig struct {
 	Keepalive         uint16        // seconds, in CONNECT; default 0 (none). The client sends no PINGREQ: readings must come often enough
 	Version           byte          // MQTT version: 4 (3.1.1, the default) or 5
 	Seed              int64         // seeds the default readings, so a run can be repeated
-	// Reading returns the payload of a device's nth reading (from 1). By
-	// default: {"temperature":21.4,"n":1}, a random walk from Seed.
+	// Reading returns the payload of a device's nth reading (from 1). Each
+	// device calls it from its own goroutine, so it must be safe for
+	// concurrent use. By default: {"temperature":21.4,"n":1}, a random walk
+	// from Seed.
 	Reading func(id string, n int) []byte
 }
 
@@ -65,12 +67,13 @@ func StartFleet(t TB, addr string, cfg FleetConfig) *Fleet {
 		return nil
 	}
 	f := &Fleet{t: t, cfg: cfg}
-	t.Cleanup(f.halt) // after Dial's cleanups are registered, so it runs before them
+	// Registered before the devices' own cleanups, so it runs after them:
+	// their connections are closed by then, which also ends the readings.
+	t.Cleanup(f.halt)
 	for i := 1; i <= cfg.Devices; i++ {
-		f.devices = append(f.devices, f.connect(addr, fmt.Sprintf("%s-%d", cfg.Prefix, i), i))
-	}
-	for i, d := range f.devices {
-		go d.run(cfg, f.reading(i))
+		d := f.connect(addr, fmt.Sprintf("%s-%d", cfg.Prefix, i), i)
+		f.devices = append(f.devices, d)
+		go d.run(cfg, f.reading(i-1))
 	}
 	return f
 }

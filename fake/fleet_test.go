@@ -121,3 +121,17 @@ func waitN(t testing.TB, rec *mqtttest.Recorder, n int, m ...mqtttest.Matcher) [
 	}
 	return rs
 }
+
+// TestFleetDeviceRefused checks that a fleet whose second device cannot
+// connect fails the test, and that its cleanup does not hang on the first
+// device's readings.
+func TestFleetDeviceRefused(t *testing.T) {
+	b := mqtttest.NewBroker(t)
+	if _, err := b.Inject(mqtttest.CutBefore(mqtttest.ClientID("sensor-2"), mqtttest.Type(mqtttest.TypeConnect))); err != nil {
+		t.Fatal(err)
+	}
+	ft := &fakeT{TB: t}
+	wantFailure(t, ft, func() {
+		fake.StartFleet(ft, b.Addr(), fake.FleetConfig{Devices: 2, Interval: time.Millisecond})
+	}, `fake client "sensor-2"`, "CONNACK")
+}
