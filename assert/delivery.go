@@ -86,6 +86,9 @@ func listPackets(heading string, who bool, pubs []mqtttest.Record) string {
 // or within timeout.
 func Received(t TestingT, src Source, clientID, filter string, p PayloadMatcher, timeout time.Duration) bool {
 	helper(t)
+	if src == nil {
+		return nilSource(t, "Received")
+	}
 	recs, ok := watch(src, timeout, func(recs []mqtttest.Record) bool {
 		for _, r := range recs {
 			if delivered(r, clientID, filter, p) {
@@ -110,6 +113,9 @@ func Received(t TestingT, src Source, clientID, filter string, p PayloadMatcher,
 // not delivered late.
 func NotReceived(t TestingT, src Source, clientID, filter string, d time.Duration) bool {
 	helper(t)
+	if src == nil {
+		return nilSource(t, "NotReceived")
+	}
 	var got mqtttest.Record
 	recs, found := watch(src, d, func(recs []mqtttest.Record) bool {
 		for _, r := range recs {

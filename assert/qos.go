@@ -23,6 +23,8 @@ func deliveries(recs []mqtttest.Record, clientID, filter string, p PayloadMatche
 			continue
 		}
 		switch {
+		case isPacket(r, mqtttest.TypeConnack) && !r.SessionPresent: // a new session: packet IDs start afresh
+			clear(pending)
 		case isPacket(r, mqtttest.TypePubrel) && r.Dir == mqtttest.ToClient:
 			delete(pending, r.PacketID)
 		case delivered(r, clientID, filter, p):
@@ -78,6 +80,9 @@ func countFailure(t TestingT, name, guarantee string, src Source, recs []mqtttes
 // wait: call it once the flows of interest have ended.
 func AtMostOnce(t TestingT, src Source, clientID, filter string, p PayloadMatcher) bool {
 	helper(t)
+	if src == nil {
+		return nilSource(t, "AtMostOnce")
+	}
 	recs := src.Records()
 	counted, all := deliveries(recs, clientID, filter, p)
 	if len(counted) <= 1 {
@@ -91,6 +96,9 @@ func AtMostOnce(t TestingT, src Source, clientID, filter string, p PayloadMatche
 // allowed.
 func AtLeastOnce(t TestingT, src Source, clientID, filter string, p PayloadMatcher, timeout time.Duration) bool {
 	helper(t)
+	if src == nil {
+		return nilSource(t, "AtLeastOnce")
+	}
 	recs, ok := watch(src, timeout, func(recs []mqtttest.Record) bool {
 		counted, _ := deliveries(recs, clientID, filter, p)
 		return len(counted) > 0
@@ -109,6 +117,9 @@ func AtLeastOnce(t TestingT, src Source, clientID, filter string, p PayloadMatch
 // AtMostOnce.
 func ExactlyOnce(t TestingT, src Source, clientID, filter string, p PayloadMatcher, timeout time.Duration) bool {
 	helper(t)
+	if src == nil {
+		return nilSource(t, "ExactlyOnce")
+	}
 	recs, _ := watch(src, timeout, func(recs []mqtttest.Record) bool {
 		counted, _ := deliveries(recs, clientID, filter, p)
 		if len(counted) == 0 {
@@ -132,6 +143,9 @@ func ExactlyOnce(t TestingT, src Source, clientID, filter string, p PayloadMatch
 // fails it.
 func HandshakeCompleted(t TestingT, src Source, clientID, filter string, p PayloadMatcher, timeout time.Duration) bool {
 	helper(t)
+	if src == nil {
+		return nilSource(t, "HandshakeCompleted")
+	}
 	var pub *mqtttest.Record
 	var flow []mqtttest.Record
 	var missing string
@@ -236,6 +250,16 @@ func handshake(recs []mqtttest.Record, pub mqtttest.Record) (flow []mqtttest.Rec
 // allowed; the payloads given must differ from each other.
 func InOrder(t TestingT, src Source, clientID, filter string, timeout time.Duration, payloads ...string) bool {
 	helper(t)
+	if src == nil {
+		return nilSource(t, "InOrder")
+	}
+	seen := map[string]bool{}
+	for _, p := range payloads {
+		if seen[p] {
+			return newReport("InOrder", fmt.Sprintf("payload %s is given twice: messages are told apart by payload", quote([]byte(p)))).fail(t)
+		}
+		seen[p] = true
+	}
 	var order []string
 	recs, _ := watch(src, timeout, func(recs []mqtttest.Record) bool {
 		order = firstDeliveries(recs, clientID, filter, payloads)

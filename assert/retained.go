@@ -17,6 +17,9 @@ type RetainedStore interface {
 // a payload p matches [MQTT-3.3.1-5].
 func Retained(t TestingT, b RetainedStore, topic string, p PayloadMatcher) bool {
 	helper(t)
+	if b == nil {
+		return newReport("Retained", "no broker: the RetainedStore is nil").fail(t)
+	}
 	m, ok := b.Retained(topic)
 	if ok && p.Match(m.Payload) {
 		return true
@@ -36,6 +39,9 @@ func Retained(t TestingT, b RetainedStore, topic string, p PayloadMatcher) bool 
 // [MQTT-3.3.1-10, MQTT-3.3.1-11].
 func NoRetained(t TestingT, b RetainedStore, topic string) bool {
 	helper(t)
+	if b == nil {
+		return newReport("NoRetained", "no broker: the RetainedStore is nil").fail(t)
+	}
 	m, ok := b.Retained(topic)
 	if !ok {
 		return true
@@ -51,6 +57,9 @@ func NoRetained(t TestingT, b RetainedStore, topic string) bool {
 // when it subscribes [MQTT-3.3.1-6, MQTT-3.3.1-9].
 func ReceivedRetained(t TestingT, src Source, clientID, filter string, p PayloadMatcher, timeout time.Duration) bool {
 	helper(t)
+	if src == nil {
+		return nilSource(t, "ReceivedRetained")
+	}
 	recs, ok := watch(src, timeout, func(recs []mqtttest.Record) bool {
 		for _, r := range recs {
 			if r.Retain && delivered(r, clientID, filter, p) {

@@ -23,6 +23,9 @@ func lastConnack(recs []mqtttest.Record, clientID string) (mqtttest.Record, bool
 // kept [MQTT-3.2.2-2].
 func SessionPresent(t TestingT, src Source, clientID string) bool {
 	helper(t)
+	if src == nil {
+		return nilSource(t, "SessionPresent")
+	}
 	return sessionPresent(t, "SessionPresent", src, clientID, true)
 }
 
@@ -31,6 +34,9 @@ func SessionPresent(t TestingT, src Source, clientID string) bool {
 // start or when the broker lost the old one [MQTT-3.2.2-1, MQTT-3.2.2-3].
 func SessionNotPresent(t TestingT, src Source, clientID string) bool {
 	helper(t)
+	if src == nil {
+		return nilSource(t, "SessionNotPresent")
+	}
 	return sessionPresent(t, "SessionNotPresent", src, clientID, false)
 }
 
@@ -62,6 +68,9 @@ func sessionPresent(t TestingT, name string, src Source, clientID string, want b
 // UNSUBSCRIBE of filter followed it.
 func Subscribed(t TestingT, src Source, clientID, filter string, qos byte, timeout time.Duration) bool {
 	helper(t)
+	if src == nil {
+		return nilSource(t, "Subscribed")
+	}
 	var sub, ack, unsub *mqtttest.Record
 	recs, _ := watch(src, timeout, func(recs []mqtttest.Record) bool {
 		sub, ack, unsub = subscription(recs, clientID, filter)

@@ -22,6 +22,12 @@ type Records []mqtttest.Record
 // Records returns the slice itself.
 func (rs Records) Records() []mqtttest.Record { return rs }
 
+// nilSource fails an assertion given a nil Source.
+func nilSource(t TestingT, name string) bool {
+	helper(t)
+	return newReport(name, "no records: the Source is nil (pass b.Recorder(), or assert.Records)").fail(t)
+}
+
 // follower is a Source that can wait for records to come: *mqtttest.Recorder.
 type follower interface {
 	Next(ctx context.Context, after uint64) ([]mqtttest.Record, error)

@@ -37,15 +37,20 @@ func TopicNotMatches(t TestingT, filter, topic string) bool {
 // ReceivedAllAndOnly asserts, for a client subscribed to filter alone, that
 // every PUBLISH a client sent the broker on a topic matching filter after
 // clientID's subscription was acknowledged is delivered to clientID (by
-// topic and payload) within timeout, and that nothing on a topic outside
-// the filter is. Messages published by the broker itself (Broker.Publish)
-// are not on the wire, so only the second half applies to them. It returns
-// as soon as every message is delivered, so a message outside the filter
-// delivered after that is not seen: wait for the flows to settle first.
+// topic and payload, one delivery each) within timeout, and that nothing on
+// a topic outside the filter is. It fails when nothing was published under
+// the filter by the timeout: there would be nothing to check. Messages
+// published by the broker itself (Broker.Publish) are not on the wire, so
+// only the second half applies to them. It returns as soon as every message
+// is delivered, so a message outside the filter delivered after that is not
+// seen: wait for the flows to settle first.
 func ReceivedAllAndOnly(t TestingT, src Source, clientID, filter string, timeout time.Duration) bool {
 	helper(t)
+	if src == nil {
+		return nilSource(t, "ReceivedAllAndOnly")
+	}
 	var missing, outside []mqtttest.Record
-	subscribed := false
+	subscribed, published := false, 0
 	recs, ok := watch(src, timeout, func(recs []mqtttest.Record) bool {
 		missing, outside = nil, nil
 		from, found := subackFor(recs, clientID, filter)
@@ -53,22 +58,25 @@ func ReceivedAllAndOnly(t TestingT, src Source, clientID, filter string, timeout
 		if !found {
 			return false
 		}
-		var got []mqtttest.Record
+		var pubs, got []mqtttest.Record
 		for _, r := range recs[from:] {
 			switch {
 			case isDelivery(r, clientID) && mqtttest.MatchTopic(filter, r.Topic):
 				got = append(got, r)
 			case isDelivery(r, clientID):
 				outside = append(outside, r)
+			case isPacket(r, mqtttest.TypePublish) && r.Dir == mqtttest.ToBroker && !r.Dup && mqtttest.MatchTopic(filter, r.Topic):
+				pubs = append(pubs, r)
 			}
 		}
-		for _, r := range recs[from:] {
-			if isPacket(r, mqtttest.TypePublish) && r.Dir == mqtttest.ToBroker &&
-				mqtttest.MatchTopic(filter, r.Topic) && !hasCopy(got, r) {
-				missing = append(missing, r)
+		published = len(pubs)
+		used := make([]bool, len(got))
+		for _, p := range pubs {
+			if !takeCopy(got, used, p) {
+				missing = append(missing, p)
 			}
 		}
-		return len(outside) > 0 || len(missing) == 0 // decided either way
+		return len(outside) > 0 || published > 0 && len(missing) == 0 // decided either way
 	})
 	if ok && len(outside) == 0 {
 		return true
@@ -78,6 +86,8 @@ func ReceivedAllAndOnly(t TestingT, src Source, clientID, filter string, timeout
 	switch {
 	case !subscribed:
 		r.add("seen", "no SUBACK to %s for a SUBSCRIBE to %q", clientID, filter)
+	case published == 0 && len(outside) == 0:
+		r.headline = fmt.Sprintf("nothing was published under %q after %s's SUBACK, within %v: nothing to check", filter, clientID, timeout)
 	default:
 		if len(missing) > 0 {
 			r.add("missing", "%s", listPackets("PUBLISH not delivered to "+clientID, true, missing))
@@ -89,10 +99,13 @@ func ReceivedAllAndOnly(t TestingT, src Source, clientID, filter string, timeout
 	return r.showClient(src, recs, clientID).fail(t)
 }
 
-// hasCopy reports whether a delivery in got has pub's topic and payload.
-func hasCopy(got []mqtttest.Record, pub mqtttest.Record) bool {
-	for _, g := range got {
-		if g.Topic == pub.Topic && string(g.Payload) == string(pub.Payload) && g.Seq > pub.Seq {
+// takeCopy marks as used the first delivery in got, not used yet, that
+// came after pub with its topic and payload, and reports whether there was
+// one.
+func takeCopy(got []mqtttest.Record, used []bool, pub mqtttest.Record) bool {
+	for i, g := range got {
+		if !used[i] && g.Seq > pub.Seq && g.Topic == pub.Topic && string(g.Payload) == string(pub.Payload) {
+			used[i] = true
 			return true
 		}
 	}

@@ -80,7 +80,26 @@ func TestReceivedAllAndOnly(t *testing.T) {
 	fails(t, "ReceivedAllAndOnly, a message lost", func(c assert.TestingT) bool {
 		return assert.ReceivedAllAndOnly(c, rec, "lossy", "home/+/temp", shortWait)
 	}, "missing: 1 PUBLISH not delivered to lossy:", `home/b/temp "21" q1 from pub`, "[fault: dropped]")
+	connect(t, b, "idle").sub(t, "garden/#", 1)
+	fails(t, "ReceivedAllAndOnly, nothing published", func(c assert.TestingT) bool {
+		return assert.ReceivedAllAndOnly(c, rec, "idle", "garden/#", shortWait)
+	}, `nothing was published under "garden/#" after idle's SUBACK, within 50ms: nothing to check`)
 	fails(t, "ReceivedAllAndOnly, no subscription", func(c assert.TestingT) bool {
 		return assert.ReceivedAllAndOnly(c, rec, "pub", "home/+/temp", shortWait)
 	}, `seen: no SUBACK to pub for a SUBSCRIBE to "home/+/temp"`)
+}
+
+// TestReceivedAllAndOnlyCountsCopies checks that two identical publishes
+// need two deliveries.
+func TestReceivedAllAndOnlyCountsCopies(t *testing.T) {
+	b := mqtttest.NewBroker(t)
+	connect(t, b, "half").sub(t, "meter/#", 1)
+	inject(t, b, mqtttest.Drop(mqtttest.ClientID("half"), mqtttest.Dir(mqtttest.ToClient), mqtttest.Publish("meter/#")).Nth(2))
+	pub := connect(t, b, "pub")
+	pub.pub(t, "meter/1", 1, false, "tick")
+	pub.pub(t, "meter/1", 1, false, "tick")
+	waitFor(t, b, mqtttest.ClientID("half"), mqtttest.Publish("meter/1"), mqtttest.After(waitFor(t, b, mqtttest.ClientID("half"), mqtttest.Publish("meter/1")).Seq))
+	fails(t, "ReceivedAllAndOnly, one of two identical messages dropped", func(c assert.TestingT) bool {
+		return assert.ReceivedAllAndOnly(c, b.Recorder(), "half", "meter/#", shortWait)
+	}, "missing: 1 PUBLISH not delivered to half:", `meter/1 "tick" q1 from pub`)
 }

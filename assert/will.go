@@ -71,24 +71,29 @@ func willDelivery(r mqtttest.Record, w *mqtttest.Will) bool {
 // connection closed that no client's PUBLISH accounts for. A device often
 // publishes the same message as its will itself (retained "offline" before a
 // clean shutdown): each PUBLISH of the will's topic and payload since the
-// CONNECT accounts for one delivery to each subscriber, in order.
-// Deliveries with the retain flag (sent for a new subscription) and DUP
-// resends are not taken for the will.
+// CONNECT (not counting DUP resends) accounts for one delivery to each
+// subscriber, in order. Not taken for the will: DUP resends, and copies with
+// the retain flag to a subscriber that subscribed after the close (the
+// broker sends those for the new subscription, whoever published them).
 func findWill(recs []mqtttest.Record, s lastSession) (mqtttest.Record, bool) {
 	if s.close == nil || s.connect.Connect == nil || s.connect.Connect.Will == nil {
 		return mqtttest.Record{}, false
 	}
 	w := s.connect.Connect.Will
-	published := 0           // PUBLISHes by clients of the will's topic and payload so far
-	used := map[string]int{} // how many of them each subscriber's deliveries used
+	published := 0                      // PUBLISHes by clients of the will's topic and payload so far
+	used := map[string]int{}            // how many of them each subscriber's deliveries used
+	subscribedLate := map[string]bool{} // subscribers that subscribed after the close
 	for _, r := range recs {
 		if r.Seq <= s.connect.Seq {
 			continue
 		}
 		switch {
-		case isPacket(r, mqtttest.TypePublish) && r.Dir == mqtttest.ToBroker && r.Topic == w.Topic && string(r.Payload) == string(w.Payload):
+		case isPacket(r, mqtttest.TypeSubscribe) && r.Dir == mqtttest.ToBroker && r.Seq > s.close.Seq:
+			subscribedLate[r.ClientID] = true
+		case isPacket(r, mqtttest.TypePublish) && r.Dir == mqtttest.ToBroker && !r.Dup &&
+			r.Topic == w.Topic && string(r.Payload) == string(w.Payload):
 			published++
-		case willDelivery(r, w) && !r.Retain && !r.Dup:
+		case willDelivery(r, w) && !r.Dup && !(r.Retain && subscribedLate[r.ClientID]):
 			if used[r.ClientID] < published {
 				used[r.ClientID]++
 				continue
@@ -110,6 +115,9 @@ func findWill(recs []mqtttest.Record, s lastSession) (mqtttest.Record, bool) {
 // retained by the broker; check that with Retained.
 func WillPublished(t TestingT, src Source, clientID string, timeout time.Duration) bool {
 	helper(t)
+	if src == nil {
+		return nilSource(t, "WillPublished")
+	}
 	var s lastSession
 	var found bool
 	var got *mqtttest.Record
@@ -177,6 +185,9 @@ func willRecords(recs []mqtttest.Record, clientID string, s lastSession) []mqttt
 // be nothing to check).
 func NoWill(t TestingT, src Source, clientID string, d time.Duration) bool {
 	helper(t)
+	if src == nil {
+		return nilSource(t, "NoWill")
+	}
 	var s lastSession
 	var found bool
 	var got *mqtttest.Record
