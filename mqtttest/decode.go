@@ -108,7 +108,8 @@ func decodeFrame(r *Record, frame []byte, headerLen int, version byte) {
 // breaks, among those the broker closes a connection for: a wildcard in a
 // PUBLISH topic, a missing or surplus packet ID, a SUBSCRIBE or UNSUBSCRIBE
 // with no filters, a CONNECT with a bad protocol name or reserved bit. The
-// checks are mochi's own, so the record and the broker agree.
+// checks are mochi's own, so the record and the embedded broker agree; they
+// are the specification's rules, so they hold for a proxied broker too.
 func protocolError(pk *packets.Packet, typ PacketType, dir Direction) error {
 	code := packets.CodeSuccess
 	switch typ {

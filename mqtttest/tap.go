@@ -277,14 +277,15 @@ func (t *tapConn) recordFrame(dir Direction, frame []byte, header int) verdict {
 	if r.Type == TypeConnect && version != 0 || r.Type != TypeConnect {
 		r.ClientID = clientID // only the first CONNECT names the connection
 	}
+	if dir == ToBroker && t.maxPacket > 0 && !r.Malformed && uint32(len(frame)-header+1) > t.maxPacket { // mochi's count
+		r.Malformed, r.Err = true, fmt.Sprintf("packet too large: %d bytes of remaining length, over the broker's maximum packet size %d [MQTT-3.2.2-15]", len(frame)-header, t.maxPacket)
+	}
 	t.mu.Lock()
 	switch {
 	case dir == ToBroker && r.Type == TypeConnect && t.version == 0 && !r.Malformed:
 		t.version, t.clientID = r.Version, r.ClientID
 	case dir == ToBroker && r.Type == TypeConnect && t.version != 0 && !r.Malformed:
 		r.Malformed, r.Err = true, "protocol violation: a second CONNECT on one connection [MQTT-3.1.0-2]"
-	case dir == ToBroker && t.maxPacket > 0 && !r.Malformed && uint32(len(frame)-header+1) > t.maxPacket: // mochi's count
-		r.Malformed, r.Err = true, fmt.Sprintf("packet too large: %d bytes of remaining length, over the broker's maximum packet size %d [MQTT-3.2.2-15]", len(frame)-header, t.maxPacket)
 	case dir == ToClient && r.Type == TypeSuback && t.listener != "proxy":
 		t.hold.Store(true) // the caller holds wmu
 	case dir == ToClient && r.Type == TypeConnack && r.Properties.AssignedClientID != "":
