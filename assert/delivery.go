@@ -10,33 +10,34 @@ import (
 
 // isDelivery reports whether r is a PUBLISH from the broker to clientID
 // ("": any client) that a fault did not withhold.
-func isDelivery(r mqtttest.Record, clientID string) bool {
+func isDelivery(r *mqtttest.Record, clientID string) bool {
 	return r.Dir == mqtttest.ToClient && isPacket(r, mqtttest.TypePublish) && (clientID == "" || r.ClientID == clientID)
 }
 
 // isPacket reports whether r is a well-formed packet of type typ that a
 // fault did not withhold from its destination.
-func isPacket(r mqtttest.Record, typ mqtttest.PacketType) bool {
+func isPacket(r *mqtttest.Record, typ mqtttest.PacketType) bool {
 	return r.Event == mqtttest.EventPacket && r.Type == typ && !r.Malformed && !r.Withheld
 }
 
 // delivered reports whether r is a PUBLISH from the broker to clientID ("":
 // any client) on a topic filter matches, with a payload p matches.
-func delivered(r mqtttest.Record, clientID, filter string, p PayloadMatcher) bool {
+func delivered(r *mqtttest.Record, clientID, filter string, p PayloadMatcher) bool {
 	return isDelivery(r, clientID) && mqtttest.MatchTopic(filter, r.Topic) && p.Match(r.Payload)
 }
 
 // publishesTo returns the PUBLISH packets the broker sent to clientID ("":
 // any client).
 func publishesTo(recs []mqtttest.Record, clientID string) []mqtttest.Record {
-	return keep(recs, func(r mqtttest.Record) bool { return isDelivery(r, clientID) })
+	return keep(recs, func(r *mqtttest.Record) bool { return isDelivery(r, clientID) })
 }
 
-func keep(recs []mqtttest.Record, keep func(mqtttest.Record) bool) []mqtttest.Record {
+// keep returns the records for which want returns true.
+func keep(recs []mqtttest.Record, want func(*mqtttest.Record) bool) []mqtttest.Record {
 	var out []mqtttest.Record
-	for _, r := range recs {
-		if keep(r) {
-			out = append(out, r)
+	for i := range recs {
+		if want(&recs[i]) {
+			out = append(out, recs[i])
 		}
 	}
 	return out
@@ -90,7 +91,8 @@ func Received(t TestingT, src Source, clientID, filter string, p PayloadMatcher,
 		return nilSource(t, "Received")
 	}
 	recs, ok := watch(src, timeout, func(recs []mqtttest.Record) bool {
-		for _, r := range recs {
+		for i := range recs {
+			r := &recs[i]
 			if delivered(r, clientID, filter, p) {
 				return true
 			}
@@ -118,9 +120,10 @@ func NotReceived(t TestingT, src Source, clientID, filter string, d time.Duratio
 	}
 	var got mqtttest.Record
 	recs, found := watch(src, d, func(recs []mqtttest.Record) bool {
-		for _, r := range recs {
+		for i := range recs {
+			r := &recs[i]
 			if delivered(r, clientID, filter, AnyPayload) {
-				got = r
+				got = *r
 				return true
 			}
 		}

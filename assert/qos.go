@@ -18,7 +18,8 @@ import (
 // allows it.
 func deliveries(recs []mqtttest.Record, clientID, filter string, p PayloadMatcher) (counted, all []mqtttest.Record) {
 	pending := map[uint16]bool{} // QoS 2 packet IDs received and not yet released
-	for _, r := range recs {
+	for i := range recs {
+		r := &recs[i]
 		if r.ClientID != clientID {
 			continue
 		}
@@ -28,16 +29,16 @@ func deliveries(recs []mqtttest.Record, clientID, filter string, p PayloadMatche
 		case isPacket(r, mqtttest.TypePubrel) && r.Dir == mqtttest.ToClient:
 			delete(pending, r.PacketID)
 		case delivered(r, clientID, filter, p):
-			all = append(all, r)
+			all = append(all, *r)
 			if r.QoS == 2 && pending[r.PacketID] {
 				continue
 			}
 			if r.QoS == 2 {
 				pending[r.PacketID] = true
 			}
-			counted = append(counted, r)
+			counted = append(counted, *r)
 			if r.Duplicated && r.QoS < 2 {
-				counted = append(counted, r)
+				counted = append(counted, *r)
 			}
 		}
 	}
@@ -58,16 +59,16 @@ func countFailure(t TestingT, name, guarantee string, src Source, recs []mqtttes
 		add("want", "%s: PUBLISH to %s on %q, payload %s", guarantee, clientID, filter, p).
 		add("seen", "%d deliveries, counted from %d PUBLISH record(s): QoS 2 resends under an unreleased packet ID count once, a duplicated record twice", len(counted), len(all))
 	ids := map[uint16]bool{}
-	publish := func(x mqtttest.Record) bool { // withheld ones too
+	publish := func(x *mqtttest.Record) bool { // withheld ones too
 		return x.Type == mqtttest.TypePublish && x.Dir == mqtttest.ToClient && mqtttest.MatchTopic(filter, x.Topic) && p.Match(x.Payload)
 	}
 	mine := clientRecords(recs, clientID)
-	for _, x := range mine {
-		if publish(x) {
-			ids[x.PacketID] = true
+	for i := range mine {
+		if publish(&mine[i]) {
+			ids[mine[i].PacketID] = true
 		}
 	}
-	flows := keep(mine, func(x mqtttest.Record) bool {
+	flows := keep(mine, func(x *mqtttest.Record) bool {
 		ack := x.Type >= mqtttest.TypePuback && x.Type <= mqtttest.TypePubcomp
 		return x.Event != mqtttest.EventPacket || publish(x) || ack && ids[x.PacketID]
 	})
@@ -152,10 +153,11 @@ func HandshakeCompleted(t TestingT, src Source, clientID, filter string, p Paylo
 	var refused *mqtttest.Record
 	recs, _ := watch(src, timeout, func(recs []mqtttest.Record) bool {
 		pub = nil
-		for _, r := range recs {
+		for i := range recs {
+			r := &recs[i]
 			if isPacket(r, mqtttest.TypePublish) && r.ClientID == clientID &&
 				mqtttest.MatchTopic(filter, r.Topic) && p.Match(r.Payload) {
-				pub = &r
+				pub = r
 				break
 			}
 		}
@@ -221,14 +223,15 @@ func handshake(recs []mqtttest.Record, pub mqtttest.Record) (flow []mqtttest.Rec
 		want = []step{{mqtttest.TypePubrec, back}, {mqtttest.TypePubrel, pub.Dir}, {mqtttest.TypePubcomp, back}}
 	}
 	next := 0
-	for _, r := range recs {
+	for i := range recs {
+		r := &recs[i]
 		if r.Seq < pub.Seq || r.ClientID != pub.ClientID || r.Event != mqtttest.EventPacket || r.PacketID != pub.PacketID {
 			continue
 		}
-		flow = append(flow, r)
+		flow = append(flow, *r)
 		if next < len(want) && isPacket(r, want[next].typ) && r.Dir == want[next].dir {
 			if r.ReasonCode >= 0x80 {
-				return flow, want[next].typ.String(), &r
+				return flow, want[next].typ.String(), r
 			}
 			next++
 		}
@@ -275,7 +278,7 @@ func InOrder(t TestingT, src Source, clientID, filter string, timeout time.Durat
 		r.headline = fmt.Sprintf("%s received the messages on %q out of order", clientID, filter)
 	}
 	r.add("want", "%s", quoteAll(payloads)).add("seen", "%s", quoteAll(order))
-	pubs := keep(publishesTo(recs, clientID), func(x mqtttest.Record) bool { return mqtttest.MatchTopic(filter, x.Topic) })
+	pubs := keep(publishesTo(recs, clientID), func(x *mqtttest.Record) bool { return mqtttest.MatchTopic(filter, x.Topic) })
 	return r.show(src, recs, "PUBLISH to "+clientID+" on "+filter, pubs).fail(t)
 }
 
@@ -288,7 +291,8 @@ func firstDeliveries(recs []mqtttest.Record, clientID, filter string, wanted []s
 	}
 	seen := map[string]bool{}
 	var order []string
-	for _, r := range recs {
+	for i := range recs {
+		r := &recs[i]
 		if delivered(r, clientID, filter, AnyPayload) && want[string(r.Payload)] && !seen[string(r.Payload)] {
 			seen[string(r.Payload)] = true
 			order = append(order, string(r.Payload))

@@ -61,7 +61,8 @@ func ReceivedRetained(t TestingT, src Source, clientID, filter string, p Payload
 		return nilSource(t, "ReceivedRetained")
 	}
 	recs, ok := watch(src, timeout, func(recs []mqtttest.Record) bool {
-		for _, r := range recs {
+		for i := range recs {
+			r := &recs[i]
 			if r.Retain && delivered(r, clientID, filter, p) {
 				return true
 			}

@@ -10,9 +10,8 @@ import (
 // lastConnack returns the latest CONNACK to clientID.
 func lastConnack(recs []mqtttest.Record, clientID string) (mqtttest.Record, bool) {
 	for i := len(recs) - 1; i >= 0; i-- {
-		r := recs[i]
-		if isPacket(r, mqtttest.TypeConnack) && r.ClientID == clientID {
-			return r, true
+		if r := &recs[i]; isPacket(r, mqtttest.TypeConnack) && r.ClientID == clientID {
+			return *r, true
 		}
 	}
 	return mqtttest.Record{}, false
@@ -111,11 +110,11 @@ func subscription(recs []mqtttest.Record, clientID, filter string) (sub, ack, un
 			continue
 		}
 		switch {
-		case isPacket(*r, mqtttest.TypeSubscribe) && r.Dir == mqtttest.ToBroker && filterIndex(r.Subscriptions, filter) >= 0:
+		case isPacket(r, mqtttest.TypeSubscribe) && r.Dir == mqtttest.ToBroker && filterIndex(r.Subscriptions, filter) >= 0:
 			sub, ack, unsub = r, nil, nil
-		case isPacket(*r, mqtttest.TypeSuback) && sub != nil && ack == nil && r.Conn == sub.Conn && r.PacketID == sub.PacketID:
+		case isPacket(r, mqtttest.TypeSuback) && sub != nil && ack == nil && r.Conn == sub.Conn && r.PacketID == sub.PacketID:
 			ack = r
-		case isPacket(*r, mqtttest.TypeUnsubscribe) && r.Dir == mqtttest.ToBroker && sub != nil && filterIndex(r.Subscriptions, filter) >= 0:
+		case isPacket(r, mqtttest.TypeUnsubscribe) && r.Dir == mqtttest.ToBroker && sub != nil && filterIndex(r.Subscriptions, filter) >= 0:
 			unsub = r
 		}
 	}

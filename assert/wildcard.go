@@ -59,14 +59,15 @@ func ReceivedAllAndOnly(t TestingT, src Source, clientID, filter string, timeout
 			return false
 		}
 		var pubs, got []mqtttest.Record
-		for _, r := range recs[from:] {
+		for i := from; i < len(recs); i++ {
+			r := &recs[i]
 			switch {
 			case isDelivery(r, clientID) && mqtttest.MatchTopic(filter, r.Topic):
-				got = append(got, r)
+				got = append(got, *r)
 			case isDelivery(r, clientID):
-				outside = append(outside, r)
+				outside = append(outside, *r)
 			case isPacket(r, mqtttest.TypePublish) && r.Dir == mqtttest.ToBroker && !r.Dup && mqtttest.MatchTopic(filter, r.Topic):
-				pubs = append(pubs, r)
+				pubs = append(pubs, *r)
 			}
 		}
 		published = len(pubs)
@@ -116,7 +117,7 @@ func takeCopy(got []mqtttest.Record, used []bool, pub mqtttest.Record) bool {
 // filter, and returns the index of the record after it.
 func subackFor(recs []mqtttest.Record, clientID, filter string) (int, bool) {
 	for i := len(recs) - 1; i >= 0; i-- {
-		s := recs[i]
+		s := &recs[i]
 		if !isPacket(s, mqtttest.TypeSubscribe) || s.Dir != mqtttest.ToBroker || s.ClientID != clientID {
 			continue
 		}
@@ -125,7 +126,7 @@ func subackFor(recs []mqtttest.Record, clientID, filter string) (int, bool) {
 			continue
 		}
 		for j := i + 1; j < len(recs); j++ {
-			a := recs[j]
+			a := &recs[j]
 			if isPacket(a, mqtttest.TypeSuback) && a.Conn == s.Conn && a.PacketID == s.PacketID {
 				if idx < len(a.ReasonCodes) && a.ReasonCodes[idx] < 0x80 {
 					return j + 1, true

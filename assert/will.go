@@ -19,15 +19,16 @@ type lastSession struct {
 func findSession(recs []mqtttest.Record, clientID string) (lastSession, bool) {
 	var s lastSession
 	found := false
-	for _, r := range recs {
+	for i := range recs {
+		r := &recs[i]
 		switch {
 		case isPacket(r, mqtttest.TypeConnect) && r.Dir == mqtttest.ToBroker && r.ClientID == clientID:
-			s, found = lastSession{connect: r}, true
+			s, found = lastSession{connect: *r}, true
 		case !found || r.Conn != s.connect.Conn:
 		case isPacket(r, mqtttest.TypeDisconnect) && r.Dir == mqtttest.ToBroker:
-			s.disconnect = &r
+			s.disconnect = r
 		case r.Event == mqtttest.EventClose:
-			s.close = &r
+			s.close = r
 		}
 	}
 	return s, found
@@ -63,7 +64,7 @@ func describeWill(w *mqtttest.Will) string {
 
 // willDelivery reports whether r delivers w to a subscriber: its topic and
 // payload, at no more than its QoS.
-func willDelivery(r mqtttest.Record, w *mqtttest.Will) bool {
+func willDelivery(r *mqtttest.Record, w *mqtttest.Will) bool {
 	return isDelivery(r, "") && r.Topic == w.Topic && string(r.Payload) == string(w.Payload) && r.QoS <= w.QoS
 }
 
@@ -83,7 +84,8 @@ func findWill(recs []mqtttest.Record, s lastSession) (mqtttest.Record, bool) {
 	published := 0                      // PUBLISHes by clients of the will's topic and payload so far
 	used := map[string]int{}            // how many of them each subscriber's deliveries used
 	subscribedLate := map[string]bool{} // subscribers that subscribed after the close
-	for _, r := range recs {
+	for i := range recs {
+		r := &recs[i]
 		if r.Seq <= s.connect.Seq {
 			continue
 		}
@@ -99,7 +101,7 @@ func findWill(recs []mqtttest.Record, s lastSession) (mqtttest.Record, bool) {
 				continue
 			}
 			if r.Seq > s.close.Seq {
-				return r, true
+				return *r, true
 			}
 		}
 	}
@@ -165,14 +167,15 @@ func willRecords(recs []mqtttest.Record, clientID string, s lastSession) []mqttt
 	}
 	topic := s.connect.Connect.Will.Topic
 	var out []mqtttest.Record
-	i := 0
-	for _, r := range recs { // merge, in recording order
+	k := 0 // next record of mine
+	for i := range recs { // merge, in recording order
+		r := &recs[i]
 		switch {
-		case i < len(mine) && mine[i].Seq == r.Seq:
-			out = append(out, r)
-			i++
+		case k < len(mine) && mine[k].Seq == r.Seq:
+			out = append(out, *r)
+			k++
 		case isDelivery(r, "") && r.Topic == topic:
-			out = append(out, r)
+			out = append(out, *r)
 		}
 	}
 	return out
