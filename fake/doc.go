@@ -22,4 +22,12 @@
 // the test with t.Fatalf, saying what they waited for and listing what the
 // client sent and received. Close, registered with t.Cleanup by Dial and New,
 // ends every goroutine of the Client.
+//
+// StartFleet runs simulated sensors on Clients of their own, for tests of
+// services that consume device data: readings on a state topic at a rate, a
+// retained availability topic, a will that marks a device offline, and
+// optionally a Home Assistant discovery config.
+//
+//	fleet := fake.StartFleet(t, b.Addr(), fake.FleetConfig{Devices: 5, Interval: 50 * time.Millisecond})
+//	fleet.Kill("sensor-3") // its will: retained "offline" on devices/sensor-3/availability
 package fake
