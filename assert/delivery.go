@@ -32,6 +32,16 @@ func publishesTo(recs []mqtttest.Record, clientID string) []mqtttest.Record {
 	return keep(recs, func(r *mqtttest.Record) bool { return isDelivery(r, clientID) })
 }
 
+// first returns the first record for which want returns true, or nil.
+func first(recs []mqtttest.Record, want func(*mqtttest.Record) bool) *mqtttest.Record {
+	for i := range recs {
+		if want(&recs[i]) {
+			return &recs[i]
+		}
+	}
+	return nil
+}
+
 // keep returns the records for which want returns true.
 func keep(recs []mqtttest.Record, want func(*mqtttest.Record) bool) []mqtttest.Record {
 	var out []mqtttest.Record
@@ -91,13 +101,7 @@ func Received(t TestingT, src Source, clientID, filter string, p PayloadMatcher,
 		return nilSource(t, "Received")
 	}
 	recs, ok := watch(src, timeout, func(recs []mqtttest.Record) bool {
-		for i := range recs {
-			r := &recs[i]
-			if delivered(r, clientID, filter, p) {
-				return true
-			}
-		}
-		return false
+		return first(recs, func(r *mqtttest.Record) bool { return delivered(r, clientID, filter, p) }) != nil
 	})
 	if ok {
 		return true
@@ -118,16 +122,10 @@ func NotReceived(t TestingT, src Source, clientID, filter string, d time.Duratio
 	if src == nil {
 		return nilSource(t, "NotReceived")
 	}
-	var got mqtttest.Record
+	var got *mqtttest.Record
 	recs, found := watch(src, d, func(recs []mqtttest.Record) bool {
-		for i := range recs {
-			r := &recs[i]
-			if delivered(r, clientID, filter, AnyPayload) {
-				got = *r
-				return true
-			}
-		}
-		return false
+		got = first(recs, func(r *mqtttest.Record) bool { return delivered(r, clientID, filter, AnyPayload) })
+		return got != nil
 	})
 	if !found {
 		return true

@@ -152,15 +152,9 @@ func HandshakeCompleted(t TestingT, src Source, clientID, filter string, p Paylo
 	var missing string
 	var refused *mqtttest.Record
 	recs, _ := watch(src, timeout, func(recs []mqtttest.Record) bool {
-		pub = nil
-		for i := range recs {
-			r := &recs[i]
-			if isPacket(r, mqtttest.TypePublish) && r.ClientID == clientID &&
-				mqtttest.MatchTopic(filter, r.Topic) && p.Match(r.Payload) {
-				pub = r
-				break
-			}
-		}
+		pub = first(recs, func(r *mqtttest.Record) bool {
+			return isPacket(r, mqtttest.TypePublish) && r.ClientID == clientID && mqtttest.MatchTopic(filter, r.Topic) && p.Match(r.Payload)
+		})
 		if pub == nil {
 			return false
 		}

@@ -61,13 +61,7 @@ func ReceivedRetained(t TestingT, src Source, clientID, filter string, p Payload
 		return nilSource(t, "ReceivedRetained")
 	}
 	recs, ok := watch(src, timeout, func(recs []mqtttest.Record) bool {
-		for i := range recs {
-			r := &recs[i]
-			if r.Retain && delivered(r, clientID, filter, p) {
-				return true
-			}
-		}
-		return false
+		return first(recs, func(r *mqtttest.Record) bool { return r.Retain && delivered(r, clientID, filter, p) }) != nil
 	})
 	if ok {
 		return true

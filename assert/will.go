@@ -167,8 +167,9 @@ func willRecords(recs []mqtttest.Record, clientID string, s lastSession) []mqttt
 	}
 	topic := s.connect.Connect.Will.Topic
 	var out []mqtttest.Record
-	k := 0 // next record of mine
-	for i := range recs { // merge, in recording order
+	// Merge, in recording order; k is the next record of mine.
+	k := 0
+	for i := range recs {
 		r := &recs[i]
 		switch {
 		case k < len(mine) && mine[k].Seq == r.Seq:
