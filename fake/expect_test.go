@@ -98,7 +98,7 @@ func TestExpectNothingFailure(t *testing.T) {
 	wantFailure(t, ft, func() {
 		c.Publish(fake.Publish{Topic: "noise", Payload: []byte("psst"), QoS: 1})
 		c.ExpectNothing(time.Minute, mqtttest.Publish("noise"))
-	}, `ExpectNothing(1m0s, PUBLISH noise): received broker → quiet  PUBLISH  q1 id=1  noise  "psst"`)
+	}, `ExpectNothing(1m0s, PUBLISH noise): received broker → quiet  PUBLISH  q1 id=`, `  noise  "psst"`) // the broker numbers its packets as it likes
 	if d := time.Since(start); d > 10*time.Second {
 		t.Errorf("failed after %v, not when the packet arrived", d)
 	}

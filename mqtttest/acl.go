@@ -2,9 +2,13 @@ package mqtttest
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"io"
 	"strings"
+
+	mqtt "github.com/mochi-mqtt/server/v2"
+	"github.com/mochi-mqtt/server/v2/packets"
 )
 
 // ACLRule denies one action on the topics a filter covers. Make rules with
@@ -70,4 +74,40 @@ func ParseACL(r io.Reader) ([]ACLRule, error) {
 		return nil, fmt.Errorf("reading ACL: %w", err)
 	}
 	return rules, nil
+}
+
+// OnConnectAuthenticate applies WithAuth; without it every client is allowed.
+func (h *hook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) bool {
+	users := h.b.cfg.users
+	if users == nil {
+		return true
+	}
+	want, ok := users[string(pk.Connect.Username)]
+	return ok && pk.Connect.PasswordFlag && bytes.Equal([]byte(want), pk.Connect.Password)
+}
+
+// OnACLCheck applies WithACL to a publish (write) or a subscription or
+// delivery. It also refuses a delivery to a client whose session a takeover
+// is replacing or whose session has ended: mochi would add the message to a
+// session nobody holds any more, and refused, it is recorded as a drop
+// (route.go says which deliveries can still arrive then).
+func (h *hook) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool {
+	if !write && !cl.Net.Inline {
+		h.b.cfg.seams.atClient(func(s *seams) func(*mqtt.Client) { return s.delivering }, cl)
+		if h.superseded(cl) || cl.Closed() && tapOf(cl) != nil && tapOf(cl).sessionEndReason() != "" {
+			return false
+		}
+	}
+	return h.b.aclAllows(topic, write)
+}
+
+// aclAllows reports whether WithACL lets a client publish to topic (write),
+// or subscribe to it or receive a message on it.
+func (b *Broker) aclAllows(topic string, write bool) bool {
+	for _, r := range b.cfg.acl {
+		if !r.allows(topic, write) {
+			return false
+		}
+	}
+	return true
 }

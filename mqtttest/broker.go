@@ -22,18 +22,20 @@ import (
 // with NewBroker in a test, or Start elsewhere. All methods are safe for use
 // from any goroutine.
 type Broker struct {
-	cfg     *config
-	srv     *mqtt.Server
-	rec     *Recorder
-	connSeq atomic.Uint64
-	ca      *testCA
-	tcp     *listener
-	tlsL    *listener
-	wsL     *listener
-	log     *slog.Logger // mochi's logs, and reports of a slow Close
-	hook    *hook
-	logs    closingHandler // what mochi logs through, silenced by Close
-	faults  *faultSet
+	cfg      *config
+	srv      *mqtt.Server
+	rec      *Recorder
+	connSeq  atomic.Uint64
+	ca       *testCA
+	tcp      *listener
+	tlsL     *listener
+	wsL      *listener
+	log      *slog.Logger   // mochi's logs, and reports of a slow Close
+	logs     closingHandler // what mochi logs through, silenced by Close
+	hook     *hook          // our hook on srv
+	connects connects       // each client's last CONNECT, for Clients
+	inbound  inboundIDs     // the packet identifiers of the clients' QoS flows, translated for mochi
+	faults   *faultSet
 
 	tlsConf     *tls.Config
 	mu          sync.RWMutex // Restart and Close hold it to swap srv and the listeners; readers hold it to use them
@@ -91,7 +93,6 @@ func start(cfg *config) (*Broker, error) {
 		b.log = slog.New(slog.DiscardHandler)
 	}
 	b.logs = newClosingHandler(b.log.Handler())
-	b.hook = &hook{users: cfg.users, acl: cfg.acl}
 	var tlsAddr, wsAddr string
 	if cfg.tls || cfg.certFile != "" {
 		tc, err := b.serverTLS()
@@ -153,14 +154,16 @@ func (b *Broker) listen(tcpAddr, tlsAddr, wsAddr string) (err error) {
 // serve starts a mochi server on the broker's listeners, with the sessions
 // of snap when it is not nil. On error the listeners are closed.
 func (b *Broker) serve(snap *snapshot) error {
-	b.srv = mqtt.New(serverOptions(slog.New(b.logs), b.cfg))
+	h := &hook{b: b}
+	b.srv = mqtt.New(serverOptions(slog.New(mochiLog{next: b.logs, hook: h}), b.cfg))
+	h.srv, b.hook = b.srv, h
 	fail := func(err error) error {
 		for _, l := range b.listeners() {
 			l.ln.Close()
 		}
 		return err
 	}
-	if err := b.srv.AddHook(b.hook, nil); err != nil {
+	if err := b.srv.AddHook(h, nil); err != nil {
 		return fail(fmt.Errorf("mqtttest: add hook: %w", err))
 	}
 	if snap != nil {
@@ -203,6 +206,12 @@ func (b *Broker) listeners() []*listener {
 func serverOptions(log *slog.Logger, cfg *config) *mqtt.Options {
 	caps := mqtt.NewDefaultServerCapabilities()
 	caps.MaximumPacketSize = cfg.maxPacketSize
+	// mochi's default limits drop messages with only a log line; ours are
+	// MQTT's own (WithMaxInflight and the options after it), and every drop
+	// is recorded.
+	caps.MaximumInflight = cfg.maxInflight
+	caps.MaximumClientWritesPending = int32(cfg.maxPendingWrites)
+	caps.ReceiveMaximum = cfg.receiveMaximum
 	// mochi stamps a 24 h message expiry on every message that has none, and
 	// v5 subscribers then see a Message Expiry Interval nobody sent. With 0,
 	// a message expires only if its publisher said so [MQTT-3.3.2-5].

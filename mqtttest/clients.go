@@ -2,8 +2,10 @@ package mqtttest
 
 import (
 	"sort"
+	"sync"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
+	"github.com/mochi-mqtt/server/v2/packets"
 )
 
 // ClientInfo describes a client the broker knows: connected, or offline with
@@ -39,15 +41,40 @@ func (b *Broker) Clients() []ClientInfo {
 	return out
 }
 
-// session returns what the hook noted of id's last CONNECT. The hook keeps
-// its own copy because mochi changes a client's properties without a lock.
+// connects is what each client's last CONNECT said, by client ID, for
+// Broker.Clients. It is kept apart from mochi's client because mochi changes
+// a client's properties without a lock, and across Restart.
+type connects struct {
+	mu   sync.Mutex
+	byID map[string]ClientInfo
+}
+
+// note keeps what a CONNECT said.
+func (c *connects) note(info ClientInfo) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.byID == nil {
+		c.byID = map[string]ClientInfo{}
+	}
+	c.byID[info.ID] = info
+}
+
+// session returns what id's last CONNECT said.
 func (b *Broker) session(id string) ClientInfo {
-	b.hook.mu.Lock()
-	defer b.hook.mu.Unlock()
-	if info, ok := b.hook.sessions[id]; ok {
+	b.connects.mu.Lock()
+	defer b.connects.mu.Unlock()
+	if info, ok := b.connects.byID[id]; ok {
 		return info
 	}
 	return ClientInfo{ID: id}
+}
+
+// OnSessionEstablished notes the CONNECT for Broker.Clients.
+func (h *hook) OnSessionEstablished(cl *mqtt.Client, pk packets.Packet) {
+	h.b.connects.note(ClientInfo{
+		ID: cl.ID, ProtocolVersion: pk.ProtocolVersion, CleanStart: pk.Connect.Clean,
+		SessionExpiry: pk.Properties.SessionExpiryInterval,
+	})
 }
 
 // client returns mochi's client id, or an error that says what is known.

@@ -1,24 +1,27 @@
 package mqtttest
 
 import (
-	"bytes"
-	"sync"
+	"sync/atomic"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/packets"
 )
 
-// hook is the broker hook that applies WithAuth and WithACL, names each
-// tapped connection after the client the broker accepted on it, and notes
-// each client's CONNECT for Broker.Clients. Without an auth hook mochi
-// refuses every client; this one allows all by default.
+// hook is our mochi hook on one server (Restart makes a new one with the new
+// server). It applies WithAuth and WithACL (acl.go), notes each client's
+// CONNECT for Broker.Clients (clients.go), names each tapped connection
+// after its client, records the messages the server drops by itself
+// (drops.go), slows publishers down rather than let a slow subscriber's
+// queue overflow (flow.go), and works around mochi's races that lose
+// messages (route.go, takeover.go). Without an auth hook mochi refuses every
+// client; this one allows all by default.
 type hook struct {
 	mqtt.HookBase
-	users map[string]string
-	acl   []ACLRule
-
-	mu       sync.Mutex
-	sessions map[string]ClientInfo // by client ID, from the last CONNECT
+	b         *Broker
+	srv       *mqtt.Server
+	route     routing
+	takeovers takeovers
+	retired   atomic.Bool // Restart stopped the server (drops.go)
 }
 
 // ID names the hook in mochi's logs.
@@ -26,54 +29,107 @@ func (h *hook) ID() string { return "mqtttest" }
 
 // Provides lists the hook methods mochi should call.
 func (h *hook) Provides(b byte) bool {
-	return b == mqtt.OnConnect || b == mqtt.OnConnectAuthenticate || b == mqtt.OnACLCheck ||
-		b == mqtt.OnSessionEstablished || b == mqtt.OnDisconnect
+	switch b {
+	case mqtt.OnConnect, mqtt.OnConnectAuthenticate, mqtt.OnACLCheck, mqtt.OnDisconnect,
+		mqtt.OnSessionEstablish, mqtt.OnSessionEstablished, mqtt.OnPacketEncode,
+		mqtt.OnPacketRead, mqtt.OnPacketSent, mqtt.OnPacketProcessed, mqtt.OnPublish, mqtt.OnSubscribe, mqtt.OnSubscribed,
+		mqtt.OnUnsubscribed,
+		mqtt.OnWill, mqtt.OnWillSent, mqtt.OnQosComplete,
+		mqtt.OnQosDropped, mqtt.OnClientExpired, mqtt.OnRetainedExpired:
+		return true
+	}
+	return false
 }
 
 // OnConnect names the tapped connection after the client, before the
 // CONNACK: mochi has by now assigned an ID to a v3 client that sent none.
 func (h *hook) OnConnect(cl *mqtt.Client, pk packets.Packet) error {
-	if t, ok := cl.Net.Conn.(*tapConn); ok {
+	if t := tapOf(cl); t != nil {
 		t.setClientID(cl.ID)
 	}
 	return nil
 }
 
-// OnDisconnect tells the tap why the broker stopped the client.
-func (h *hook) OnDisconnect(cl *mqtt.Client, err error, expire bool) {
-	if t, ok := cl.Net.Conn.(*tapConn); ok {
-		t.stopped(cl.StopCause())
-	}
+// OnPacketRead sees each packet mochi reads from a client before mochi
+// handles it: it records a PUBLISH WithACL refuses, and translates the
+// packet identifiers of the client's QoS flows (packetid.go).
+func (h *hook) OnPacketRead(cl *mqtt.Client, pk packets.Packet) (packets.Packet, error) {
+	h.refusedPublish(cl, &pk)
+	h.translateIn(cl, &pk)
+	return pk, nil
 }
 
-// OnConnectAuthenticate applies WithAuth; without it every client is allowed.
-func (h *hook) OnConnectAuthenticate(cl *mqtt.Client, pk packets.Packet) bool {
-	if h.users == nil {
-		return true
-	}
-	want, ok := h.users[string(pk.Connect.Username)]
-	return ok && pk.Connect.PasswordFlag && bytes.Equal([]byte(want), pk.Connect.Password)
-}
-
-// OnACLCheck applies WithACL to a publish (write) or a subscription or delivery.
-func (h *hook) OnACLCheck(cl *mqtt.Client, topic string, write bool) bool {
-	for _, r := range h.acl {
-		if !r.allows(topic, write) {
-			return false
+// OnPacketEncode sees each packet mochi writes to a client: it puts the
+// client's own packet identifier back on the acknowledgements of the
+// client's QoS flows, and ends a takeover when the new client's CONNACK is
+// written: mochi has registered the new client by then.
+func (h *hook) OnPacketEncode(cl *mqtt.Client, pk packets.Packet) packets.Packet {
+	h.translateOut(cl, &pk)
+	if pk.FixedHeader.Type == packets.Connack {
+		if t := tapOf(cl); t != nil {
+			t.connackWritten()
 		}
 	}
-	return true
+	return pk
 }
 
-// OnSessionEstablished notes the CONNECT for Broker.Clients.
-func (h *hook) OnSessionEstablished(cl *mqtt.Client, pk packets.Packet) {
-	h.mu.Lock()
-	if h.sessions == nil {
-		h.sessions = map[string]ClientInfo{}
+// OnPublish runs just before mochi routes a message: it waits for
+// subscribers that are behind (flow.go), and starts the routing (route.go),
+// which for QoS 1 and 2 starts once the PUBACK or PUBREC is written.
+func (h *hook) OnPublish(cl *mqtt.Client, pk packets.Packet) (packets.Packet, error) {
+	h.waitForSubscribers(cl, pk.TopicName)
+	if t := tapOf(cl); t != nil && pk.FixedHeader.Qos > 0 {
+		t.route.awaitAck, t.route.pk = true, pk
+		return pk, nil
 	}
-	h.sessions[cl.ID] = ClientInfo{
-		ID: cl.ID, ProtocolVersion: pk.ProtocolVersion, CleanStart: pk.Connect.Clean,
-		SessionExpiry: pk.Properties.SessionExpiryInterval,
+	h.startRouting(cl, &pk)
+	return pk, nil
+}
+
+// OnPacketProcessed runs when mochi is done with a packet from cl: it ends
+// the routing the packet started, and records a PUBLISH mochi did not route.
+func (h *hook) OnPacketProcessed(cl *mqtt.Client, pk packets.Packet, err error) {
+	h.endRouting(cl, pk)
+	if err != nil {
+		h.notRouted(cl, pk, err)
 	}
-	h.mu.Unlock()
+}
+
+// OnWillSent runs when mochi has routed a will: it ends the routing.
+func (h *hook) OnWillSent(cl *mqtt.Client, pk packets.Packet) {
+	h.endWillRouting(cl)
+}
+
+// OnDisconnect runs when a client's connection has ended, just before mochi
+// decides whether its session ends too: it tells the tap why the broker
+// stopped the client, and locks the client ID until the broker is done with
+// the connection (takeover.go). Then the messages the connection leaves
+// behind are accounted for (endConnection).
+func (h *hook) OnDisconnect(cl *mqtt.Client, err error, expire bool) {
+	t := tapOf(cl)
+	if t == nil {
+		return
+	}
+	t.stopped(cl.StopCause())
+	if expire {
+		t.setSessionEnd(reasonSessionEnded(cl))
+	}
+	unlockID := h.takeovers.ids.lock(cl.ID, func() {})
+	t.onFinish(func() {
+		h.endConnection(cl, expire)
+		unlockID()
+	})
+}
+
+// OnUnsubscribed is a seam for tests: mochi calls it, when a session ends
+// with its connection, between deciding so and unregistering the client.
+func (h *hook) OnUnsubscribed(cl *mqtt.Client, pk packets.Packet) {
+	h.b.cfg.seams.atClient(func(s *seams) func(*mqtt.Client) { return s.sessionEnding }, cl)
+}
+
+// tapOf returns the tap of a client's connection, or nil for a client
+// without one (the inline client, a session loaded by Restart).
+func tapOf(cl *mqtt.Client) *tapConn {
+	t, _ := cl.Net.Conn.(*tapConn)
+	return t
 }

@@ -69,6 +69,10 @@ func (r Record) MarshalJSON() ([]byte, error) {
 		Listener: r.Listener, Remote: r.Remote, Event: r.Event.String(),
 		Raw: r.Raw, Malformed: r.Malformed, Error: r.Err, Fault: r.Fault, Withheld: r.Withheld, Duplicated: r.Duplicated, ClosedBy: r.ClosedBy, Reason: r.Reason,
 	}
+	if r.Event == EventDrop {
+		j.Dir, j.Type, j.QoS, j.Retain, j.Topic, j.PacketID = r.Dir.String(), r.Type.String(), r.QoS, r.Retain, r.Topic, r.PacketID
+		j.Payload, j.PayloadEncoding = jsonPayload(r.Payload)
+	}
 	if r.Event == EventPacket {
 		j.Dir = r.Dir.String()
 		j.Type = r.Type.String()
@@ -83,11 +87,7 @@ func (r Record) MarshalJSON() ([]byte, error) {
 			j.ReasonCodes = append(j.ReasonCodes, int(c))
 		}
 		if r.Type == TypePublish {
-			s, enc := string(r.Payload), "utf8"
-			if !utf8.Valid(r.Payload) {
-				s, enc = base64.StdEncoding.EncodeToString(r.Payload), "base64"
-			}
-			j.Payload, j.PayloadEncoding = &s, enc
+			j.Payload, j.PayloadEncoding = jsonPayload(r.Payload)
 		}
 		if p := r.Properties; p.MessageExpiry != 0 || p.SessionExpiry != 0 || p.ContentType != "" ||
 			p.ResponseTopic != "" || p.CorrelationData != nil || p.ReasonString != "" ||
@@ -96,4 +96,14 @@ func (r Record) MarshalJSON() ([]byte, error) {
 		}
 	}
 	return json.Marshal(j)
+}
+
+// jsonPayload returns a payload as JSON text: the text itself when it is
+// valid UTF-8, base64 otherwise, and which of the two it is.
+func jsonPayload(p []byte) (*string, string) {
+	s, enc := string(p), "utf8"
+	if !utf8.Valid(p) {
+		s, enc = base64.StdEncoding.EncodeToString(p), "base64"
+	}
+	return &s, enc
 }

@@ -123,7 +123,7 @@ func (l *listener) enter() bool {
 // handle taps one connection and hands it to the broker until it ends.
 func (l *listener) handle(c, raw net.Conn, establish listeners.EstablishFn) {
 	t := newTap(c, raw, l.b.rec, l.b.faults, l.b.connSeq.Add(1), l.id)
-	t.maxPacket = l.b.cfg.maxPacketSize
+	t.maxPacket, t.seams = l.b.cfg.maxPacketSize, l.b.cfg.seams
 	l.mu.Lock()
 	closed := l.closed
 	if !closed {
@@ -157,6 +157,9 @@ func (l *listener) handle(c, raw net.Conn, establish listeners.EstablishFn) {
 // shutdownWrites bounds how long Close lets the broker write to a client,
 // DISCONNECT included: a client that has stopped reading cannot stall it.
 const shutdownWrites = time.Second
+
+// shutdownDeadline is the write deadline of a connection about to be closed.
+func shutdownDeadline() time.Time { return time.Now().Add(shutdownWrites) }
 
 // Close stops accepting, disconnects the broker's clients, cuts every
 // connection still open, and returns when all of them are done. It does not

@@ -122,6 +122,14 @@ func Restarted() Matcher {
 	return Matcher{desc: "restart", fn: func(r *Record) bool { return r.Event == EventRestart }, events: true}
 }
 
+// BrokerDropped selects the records of messages the broker dropped by itself
+// (EventDrop). With Topic and ClientID it finds why a message never arrived:
+//
+//	rec.Find(mqtttest.BrokerDropped(), mqtttest.ClientID("sub"), mqtttest.Topic("home/#"))
+func BrokerDropped() Matcher {
+	return Matcher{desc: "dropped by the broker", fn: func(r *Record) bool { return r.Event == EventDrop }, events: true}
+}
+
 // allOf combines matchers; every one must match.
 func allOf(ms []Matcher) Matcher {
 	switch len(ms) {

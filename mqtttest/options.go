@@ -30,10 +30,31 @@ type config struct {
 	recordLimit    int
 	connectTimeout time.Duration
 	maxPacketSize  uint32
+
+	// Limits: see WithMaxInflight and the options after it.
+	maxInflight      uint16
+	maxPendingWrites int
+	receiveMaximum   uint16
+	backpressure     int
+
+	seams *seams // this package's tests only (seams.go)
 }
 
+// The default limits: MQTT's own, where mochi's are lower, so that the
+// broker drops nothing by itself under a test's load.
+const (
+	defaultMaxInflight      = 65535 // every packet identifier [MQTT-2.2.1-3]
+	defaultMaxPendingWrites = 8192  // mochi's default
+	defaultReceiveMaximum   = 65535 // the protocol's maximum
+	defaultBackpressure     = 4096
+)
+
 func buildOptions(opts []Option) (*config, error) {
-	c := &config{addr: "127.0.0.1:0", connectTimeout: 10 * time.Second}
+	c := &config{
+		addr: "127.0.0.1:0", connectTimeout: 10 * time.Second,
+		maxInflight: defaultMaxInflight, maxPendingWrites: defaultMaxPendingWrites,
+		receiveMaximum: defaultReceiveMaximum, backpressure: defaultBackpressure,
+	}
 	var errs []error
 	for _, o := range opts {
 		if o == nil {
@@ -186,6 +207,68 @@ func WithMaxPacketSize(n uint32) Option {
 			return fmt.Errorf("WithMaxPacketSize(%d): no MQTT packet is smaller than 2 bytes", n)
 		}
 		c.maxPacketSize = n
+		return nil
+	})
+}
+
+// WithMaxInflight sets how many QoS 1 and 2 messages the broker keeps for one
+// client: sent and not yet acknowledged, or queued (for an offline session,
+// or beyond the client's Receive Maximum). A message beyond it is dropped,
+// and the drop is recorded. The default, 65535, is every packet identifier
+// MQTT has; mochi's own default is 8192.
+func WithMaxInflight(n int) Option {
+	return optionFunc(func(c *config) error {
+		if n < 1 || n > defaultMaxInflight {
+			return fmt.Errorf("WithMaxInflight(%d): give 1 to 65535 (MQTT has 65535 packet identifiers)", n)
+		}
+		c.maxInflight = uint16(n)
+		return nil
+	})
+}
+
+// WithMaxPendingWrites sets how many messages may wait to be written to one
+// connected client, a client that reads slowly. A message beyond it is
+// dropped, and the drop is recorded. The default is mochi's, 8192; each
+// connection reserves 8 bytes for each place.
+func WithMaxPendingWrites(n int) Option {
+	return optionFunc(func(c *config) error {
+		if n < 1 || n > 1<<24 {
+			return fmt.Errorf("WithMaxPendingWrites(%d): give 1 to 16777216", n)
+		}
+		c.maxPendingWrites = n
+		return nil
+	})
+}
+
+// WithReceiveMaximum sets the broker's Receive Maximum: how many QoS 1 and 2
+// messages a client may have sent without their acknowledgement being
+// complete. MQTT 5 clients are told it in CONNACK; a client that sends more
+// is disconnected (reason code 0x93), and the message is recorded as a drop
+// [MQTT-3.3.4-9]. The default is 65535, the protocol's maximum.
+func WithReceiveMaximum(n int) Option {
+	return optionFunc(func(c *config) error {
+		if n < 1 || n > 65535 {
+			return fmt.Errorf("WithReceiveMaximum(%d): give 1 to 65535 (0 is not allowed in MQTT 5)", n)
+		}
+		c.receiveMaximum = uint16(n)
+		return nil
+	})
+}
+
+// WithBackpressure sets when the broker slows a publisher down instead of
+// queuing more for a slow subscriber: once a connected subscriber has n
+// messages unacknowledged, a message for it waits before the broker routes
+// it (and the publisher's PUBACK with it), until the subscriber acknowledges
+// one, disconnects, or has acknowledged nothing for 2 seconds (then it is
+// treated as stalled, and its messages queue up to WithMaxInflight until it
+// catches up). The default is 4096; 0 turns backpressure off, so that a
+// test can see mochi drop messages at its limits.
+func WithBackpressure(n int) Option {
+	return optionFunc(func(c *config) error {
+		if n < 0 {
+			return fmt.Errorf("WithBackpressure(%d): give 0 (off) or more", n)
+		}
+		c.backpressure = n
 		return nil
 	})
 }

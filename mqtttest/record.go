@@ -35,9 +35,18 @@ const (
 	EventClose
 	// EventRestart is Broker.Restart; Reason says whether sessions were kept.
 	EventRestart
+	// EventDrop is an application message the broker dropped by itself, not
+	// because a fault rule asked it to. Type is TypePublish, and Topic, QoS,
+	// Retain, Payload (and PacketID, when it had one) say which message; ClientID and Dir whose: ToClient for a message on its
+	// way to ClientID, ToBroker for one ClientID published that reached no
+	// one. Reason says why, e.g. "no subscriber matched", "in-flight limit
+	// of 65535 reached". The broker also drops messages when the protocol
+	// says so (a QoS 0 message for an offline client, a session that
+	// ends); those are records too.
+	EventDrop
 )
 
-// String returns "packet", "open" or "close".
+// String returns "packet", "open", "close", "restart" or "drop".
 func (e Event) String() string {
 	switch e {
 	case EventPacket:
@@ -48,6 +57,8 @@ func (e Event) String() string {
 		return "close"
 	case EventRestart:
 		return "restart"
+	case EventDrop:
+		return "drop"
 	}
 	return "none"
 }
@@ -63,7 +74,7 @@ type Record struct {
 	Listener string    // "tcp", "tls" or "ws"
 	Remote   string    // the client's address, e.g. "127.0.0.1:53412"
 	Event    Event
-	Dir      Direction // for packets; for EventOpen/EventClose it is zero
+	Dir      Direction // for packets and EventDrop; zero for the other events
 
 	// Decoded packet fields; zero where the packet type has no such field.
 	Type           PacketType
@@ -92,7 +103,7 @@ type Record struct {
 	Duplicated bool   // a fault passed the packet on twice
 
 	ClosedBy string // EventClose: who started the close: "client" (including by DISCONNECT), "broker" or "test"
-	Reason   string // EventClose: why, e.g. "client sent DISCONNECT", "keepalive expired: ...
+	Reason   string // EventClose, EventRestart, EventDrop: why, e.g. "client sent DISCONNECT", "no subscriber matched"
 }
 
 // Subscription is one topic filter of a SUBSCRIBE or UNSUBSCRIBE packet.

@@ -21,7 +21,10 @@ import (
 // with the sessions). The recorder, fault rules and options carry over, and
 // the restart is a record. On error the broker is closed.
 func (b *Broker) Restart(keepSessions bool) error {
-	b.mu.Lock()
+	if !b.mu.TryLock() { // a Broker.Publish under way finishes first
+		b.cfg.seams.at(func(s *seams) func() { return s.restartWaits })
+		b.mu.Lock()
+	}
 	defer b.mu.Unlock()
 	if b.closed.Load() {
 		return errClosed
@@ -33,9 +36,12 @@ func (b *Broker) Restart(keepSessions bool) error {
 	b.rec.add(Record{Event: EventRestart, Reason: what})
 	tcpAddr, tlsAddr, wsAddr := b.tcp.Address(), addrOf(b.tlsL), addrOf(b.wsL)
 	_ = b.srv.Close() // our listeners close and wait for every connection
+	b.hook.retire()
 	var snap *snapshot
 	if keepSessions {
 		snap = takeSnapshot(b.srv)
+	} else {
+		b.dropAll(b.srv)
 	}
 	err := b.listen(tcpAddr, tlsAddr, wsAddr)
 	if err == nil {
@@ -47,6 +53,26 @@ func (b *Broker) Restart(keepSessions bool) error {
 		return fmt.Errorf("mqtttest: Restart: %w (the broker is closed)", err)
 	}
 	return nil
+}
+
+// dropAll records the messages a stopped server held, which a restart
+// without sessions loses: those queued for each session, and the retained
+// ones.
+func (b *Broker) dropAll(s *mqtt.Server) {
+	const reason = "the broker restarted without sessions (Restart(false))"
+	for id, cl := range s.Clients.GetAll() {
+		for _, pk := range cl.State.Inflight.GetAll(false) {
+			if pk.FixedHeader.Type == packets.Publish && !cl.Net.Inline {
+				b.recordDrop(ToClient, id, &pk, pk.FixedHeader.Qos, reason)
+			}
+		}
+	}
+	for _, pk := range s.Topics.Messages("#") {
+		if !strings.HasPrefix(pk.TopicName, "$") {
+			b.recordDrop(ToBroker, "", &pk, pk.FixedHeader.Qos, reason)
+		}
+	}
+	b.inbound.forgetAll()
 }
 
 func addrOf(l *listener) string {

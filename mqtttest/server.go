@@ -26,10 +26,15 @@ func (b *Broker) Publish(topic string, payload []byte, qos byte, retain bool) er
 	if qos > 2 {
 		return fmt.Errorf("mqtttest: Publish: QoS %d, want 0, 1 or 2", qos)
 	}
+	// The lock keeps a Restart from taking its snapshot of the sessions
+	// while the message is being routed into them (it would be lost).
+	b.mu.RLock()
+	defer b.mu.RUnlock()
 	if b.closed.Load() {
 		return errClosed
 	}
-	return b.server().Publish(topic, payload, retain, qos)
+	b.cfg.seams.at(func(s *seams) func() { return s.publishing })
+	return b.srv.Publish(topic, payload, retain, qos)
 }
 
 // Retained returns the message the broker retains for topic, if any.

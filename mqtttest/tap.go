@@ -26,18 +26,26 @@ type tapConn struct {
 	listener  string
 	maxPacket uint32 // WithMaxPacketSize, to mark larger packets from the client; 0 for none
 
-	mu       sync.Mutex // guards the fields below
-	clientID string
-	version  byte       // protocol version from CONNECT; 0 before it
-	lastIn   PacketType // type of the last frame from the client
-	closedBy string     // who closed first, "" while open
-	reason   string
-	emitted  bool      // the close record is written
-	cause    error     // why the broker stopped the client, from its OnDisconnect hook
-	wlimit   time.Time // once set, no write deadline may be later (see limitWrites)
+	mu        sync.Mutex // guards the fields below
+	clientID  string
+	version   byte       // protocol version from CONNECT; 0 before it
+	lastIn    PacketType // type of the last frame from the client
+	closedBy  string     // who closed first, "" while open
+	reason    string
+	emitted   bool      // the close record is written
+	cause     error     // why the broker stopped the client, from its OnDisconnect hook
+	wlimit    time.Time // once set, no write deadline may be later (see limitWrites)
+	ending    string    // why the client's session ends with the connection; "" while it does not
+	atConnack func()    // run once, when the CONNACK is written or the broker is done with the connection
+	atFinish  []func()  // run when the broker is done with the connection
+
+	route       routeState  // routing this connection's goroutine does (route.go)
+	willRouting atomic.Bool // the client's will is being routed
 
 	done chan struct{} // closed when the broker is done with the connection
 
+	flow      flowGate      // backpressure (flow.go)
+	seams     *seams        // this package's tests only
 	faults    *faultSet     // the broker's fault rules; nil for none
 	frozen    atomic.Bool   // half-open: nothing passes either way
 	dead      chan struct{} // closed when the socket is closed, to end fault delays
@@ -49,6 +57,7 @@ type tapConn struct {
 	rin   []byte        // bytes read from the socket, not yet framed
 	rout  []byte        // recorded frames to hand to the broker
 	rpos  int           // start of rout's bytes not yet handed out
+	rmay  bool          // rout holds a packet whose handling may route a message (flowGate.mayRoute)
 	marks []releaseMark // delayed frames in rout, in order
 	rraw  bool          // framing was lost: record and pass bytes through as they come
 	rseen bool          // a whole frame came from the client
@@ -57,7 +66,7 @@ type tapConn struct {
 
 	// Write side, guarded by wmu.
 	wmu   sync.Mutex
-	held  []byte      // bytes to the client held back behind a SUBACK (see holdSuback)
+	held  []byte      // bytes to the client held back behind an acknowledgement (holdack.go)
 	hold  atomic.Bool // held is in use: writes wait for the broker to read again
 	wpend []byte      // the start of a frame whose end has not been written yet
 	wout  []byte      // frames to write, when faults change what is written
@@ -89,6 +98,9 @@ func (t *tapConn) Read(p []byte) (int, error) {
 	if t.hold.Load() {
 		t.release()
 	}
+	if t.rpos == len(t.rout) { // the broker has handled every packet it was given
+		t.flow.mayRoute.Store(false)
+	}
 	for t.rpos == len(t.rout) {
 		if t.rerr != nil {
 			return 0, t.rerr
@@ -107,8 +119,11 @@ func (t *tapConn) Read(p []byte) (int, error) {
 	}
 	n := copy(p, t.rout[t.rpos:limit])
 	t.rpos += n
+	if t.rmay {
+		t.flow.mayRoute.Store(true)
+	}
 	if t.rpos == len(t.rout) {
-		t.rout, t.rpos, t.marks = t.rout[:0], 0, t.marks[:0]
+		t.rout, t.rpos, t.marks, t.rmay = t.rout[:0], 0, t.marks[:0], false
 		if cap(t.rout) > maxIdleBuffer {
 			t.rout = nil // a large frame passed; do not keep its buffer
 		}
@@ -286,8 +301,9 @@ func (t *tapConn) recordFrame(dir Direction, frame []byte, header int) verdict {
 		t.version, t.clientID = r.Version, r.ClientID
 	case dir == ToBroker && r.Type == TypeConnect && t.version != 0 && !r.Malformed:
 		r.Malformed, r.Err = true, "protocol violation: a second CONNECT on one connection [MQTT-3.1.0-2]"
-	case dir == ToClient && r.Type == TypeSuback && t.listener != "proxy":
+	case dir == ToClient && holdsBack(r.Type) && t.listener != "proxy":
 		t.hold.Store(true) // the caller holds wmu
+		t.seams.at(func(s *seams) func() { return s.ackHeld })
 	case dir == ToClient && r.Type == TypeConnack && r.Properties.AssignedClientID != "":
 		t.clientID = r.Properties.AssignedClientID
 		r.ClientID = t.clientID
@@ -396,7 +412,55 @@ func (t *tapConn) finish(err error) {
 	t.settle("broker", reason, false)
 	t.markDead()
 	t.raw.Close()
+	t.connackWritten()
+	t.mu.Lock()
+	fns := t.atFinish
+	t.atFinish = nil
+	t.mu.Unlock()
+	for _, fn := range fns {
+		fn()
+	}
 	close(t.done)
+}
+
+// setSessionEnd notes why the client's session ends with the connection.
+func (t *tapConn) setSessionEnd(reason string) {
+	t.mu.Lock()
+	t.ending = reason
+	t.mu.Unlock()
+}
+
+// sessionEndReason returns what setSessionEnd noted.
+func (t *tapConn) sessionEndReason() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.ending
+}
+
+// onConnack makes fn run once, when the broker writes the CONNACK or, if it
+// never does, when it is done with the connection.
+func (t *tapConn) onConnack(fn func()) {
+	t.mu.Lock()
+	t.atConnack = fn
+	t.mu.Unlock()
+}
+
+// connackWritten runs what onConnack asked for.
+func (t *tapConn) connackWritten() {
+	t.mu.Lock()
+	fn := t.atConnack
+	t.atConnack = nil
+	t.mu.Unlock()
+	if fn != nil {
+		fn()
+	}
+}
+
+// onFinish makes fn run when the broker is done with the connection.
+func (t *tapConn) onFinish(fn func()) {
+	t.mu.Lock()
+	t.atFinish = append(t.atFinish, fn)
+	t.mu.Unlock()
 }
 
 // stopped notes why the broker stopped the client, for the close record.

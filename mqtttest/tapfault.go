@@ -81,6 +81,10 @@ func (t *tapConn) pass(dir Direction, frame []byte, v verdict) {
 }
 
 func (t *tapConn) passIn(frame []byte, v verdict) {
+	switch PacketType(frame[0] >> 4) {
+	case TypePublish, TypeSubscribe, TypeConnect: // their handling may route a message
+		t.rmay = true
+	}
 	switch v.kind {
 	case 0:
 		t.rout = append(t.rout, frame...)

@@ -75,6 +75,9 @@ func writePacket(b *strings.Builder, r *Record) {
 	case EventRestart:
 		fmt.Fprintf(b, "broker restarting: %s", r.Reason)
 		return
+	case EventDrop:
+		writeDrop(b, r)
+		return
 	case EventClose:
 		fmt.Fprintf(b, "%s  closed by %s", who, r.ClosedBy)
 		if r.Reason != "" {
@@ -156,6 +159,21 @@ func writePacket(b *strings.Builder, r *Record) {
 			fmt.Fprintf(b, " %s=%s", u.Key, u.Value)
 		}
 	}
+}
+
+// writeDrop renders a message the broker dropped:
+//
+//	broker dropped  PUBLISH q1 id=7  home/temp  "21.5"  for sub-1: in-flight limit of 65535 reached
+func writeDrop(b *strings.Builder, r *Record) {
+	fmt.Fprintf(b, "broker dropped  PUBLISH  q%d", r.QoS)
+	if r.PacketID != 0 {
+		fmt.Fprintf(b, " id=%d", r.PacketID)
+	}
+	whose := "for"
+	if r.Dir == ToBroker {
+		whose = "from"
+	}
+	fmt.Fprintf(b, "%s  %s  %s  %s %s: %s", flag(r.Retain, " retain"), r.Topic, payloadText(r.Payload), whose, r.ClientID, r.Reason)
 }
 
 func flag(on bool, s string) string {

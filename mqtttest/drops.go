@@ -1,0 +1,206 @@
+package mqtttest
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	mqtt "github.com/mochi-mqtt/server/v2"
+	"github.com/mochi-mqtt/server/v2/packets"
+)
+
+// Every message the broker drops by itself is a record (EventDrop), so that
+// a test that lost a message can tell the broker's doing from its client's.
+// mochi reports some drops through hooks, which the methods below receive,
+// and the rest only in its log (droplog.go), which undelivered receives.
+
+// recordDrop records that the broker dropped pk, with qos the QoS it had
+// for clientID. dir is ToClient for a message on its way to clientID and
+// ToBroker for one clientID published ("" for Broker.Publish).
+func (b *Broker) recordDrop(dir Direction, clientID string, pk *packets.Packet, qos byte, reason string) {
+	r := Record{
+		Event: EventDrop, Type: TypePublish, Dir: dir, ClientID: clientID, Topic: pk.TopicName,
+		Payload: cloneBytes(pk.Payload), QoS: qos, Retain: pk.FixedHeader.Retain, Reason: reason,
+	}
+	if dir == ToClient {
+		r.PacketID = pk.PacketID
+	}
+	b.rec.add(r)
+}
+
+// drop records a drop the server reports, unless Restart has retired the
+// server: what it held then is the new server's now, or recorded by Restart.
+func (h *hook) drop(dir Direction, clientID string, pk *packets.Packet, qos byte, reason string) {
+	if !h.retired.Load() {
+		h.b.recordDrop(dir, clientID, pk, qos, reason)
+	}
+}
+
+// retire stops the hook recording drops: Restart has stopped its server.
+func (h *hook) retire() { h.retired.Store(true) }
+
+// publisherID is the client ID drops name for a message cl published: ""
+// for Broker.Publish.
+func publisherID(cl *mqtt.Client) string {
+	if cl.Net.Inline {
+		return ""
+	}
+	return cl.ID
+}
+
+// refusedPublish records a PUBLISH that WithACL refuses: mochi drops a
+// refused QoS 0 message without a word.
+func (h *hook) refusedPublish(cl *mqtt.Client, pk *packets.Packet) {
+	if pk.FixedHeader.Type == packets.Publish && len(h.b.cfg.acl) > 0 && validTopicName(pk.TopicName) && !h.b.aclAllows(pk.TopicName, true) {
+		h.drop(ToBroker, cl.ID, pk, pk.FixedHeader.Qos, "refused by WithACL: publishing to "+pk.TopicName+" is denied")
+	}
+}
+
+// checkSubscribers records pk, which publisherID published, if no
+// subscription matches it (unless it is retained: the broker keeps it), and
+// for each subscriber that mochi's topic index holds but its client list
+// does not, which mochi would skip without a word. It runs as routing starts
+// (route.go), so it sees the subscriptions mochi routes to, bar a SUBSCRIBE or
+// UNSUBSCRIBE that a client sends at that very moment.
+func (h *hook) checkSubscribers(publisherID string, pk *packets.Packet) {
+	subs := h.srv.Topics.Subscribers(pk.TopicName)
+	if len(subs.Subscriptions)+len(subs.Shared)+len(subs.InlineSubscriptions) == 0 {
+		if !pk.FixedHeader.Retain {
+			h.drop(ToBroker, publisherID, pk, pk.FixedHeader.Qos, "no subscriber matched")
+		}
+		return
+	}
+	for id := range subs.Subscriptions {
+		if _, ok := h.srv.Clients.Get(id); !ok {
+			h.drop(ToClient, id, pk, h.deliveredQoS(id, pk), "the topic index holds a subscription of this client, but the broker no longer knows the client")
+		}
+	}
+}
+
+// notRouted records a PUBLISH mochi took in but did not route, if it was
+// one: mochi could not acknowledge it, or the client broke the Receive
+// Maximum. (A publish WithACL refused was recorded on arrival.)
+func (h *hook) notRouted(cl *mqtt.Client, pk packets.Packet, err error) {
+	if cl.Net.Inline || pk.FixedHeader.Type != packets.Publish || !h.b.aclAllows(pk.TopicName, true) {
+		return
+	}
+	reason := fmt.Sprintf("not routed: the broker could not acknowledge it (%v); a client with a session sends it again", err)
+	if errors.Is(err, packets.ErrReceiveMaximum) {
+		reason = fmt.Sprintf("not routed: the client had more unacknowledged QoS 2 messages than the broker's Receive Maximum of %d [MQTT-3.3.4-9]",
+			h.srv.Options.Capabilities.ReceiveMaximum)
+	}
+	h.drop(ToBroker, cl.ID, &pk, pk.FixedHeader.Qos, reason)
+}
+
+// undelivered records a message mochi could not deliver to clientID, as
+// its log reports it (droplog.go). pk is the message as published, or, when
+// written is true, as it was being written to the client.
+func (h *hook) undelivered(clientID string, pk *packets.Packet, err error, written bool) {
+	caps := h.srv.Options.Capabilities
+	qos := pk.FixedHeader.Qos
+	if !written {
+		qos = h.deliveredQoS(clientID, pk)
+	}
+	var reason string
+	switch {
+	case written && errors.Is(err, packets.ErrPacketTooLarge):
+		reason = "larger than the Maximum Packet Size the client allows [MQTT-3.1.2-25]"
+	case written && qos > 0:
+		return // still in flight: sent again when the session resumes, or dropped with it
+	case written:
+		reason = fmt.Sprintf("not written: %v (QoS 0 messages are not kept)", err)
+	case errors.Is(err, packets.ErrNotAuthorized) && !h.b.aclAllows(pk.TopicName, false):
+		reason = "refused by WithACL: delivery on " + pk.TopicName + " is denied"
+	case errors.Is(err, packets.ErrNotAuthorized): // refused by OnACLCheck: see hook.superseded
+		reason = "the client's session was being taken over, or had ended, as the message was routed"
+	case errors.Is(err, packets.ErrPendingClientWritesExceeded):
+		reason = fmt.Sprintf("the client's write queue was full (%d messages, WithMaxPendingWrites)", caps.MaximumClientWritesPending)
+	case errors.Is(err, packets.ErrQuotaExceeded):
+		reason = fmt.Sprintf("the client had %d messages in flight, the limit (WithMaxInflight)", caps.MaximumInflight)
+		if cl, ok := h.srv.Clients.Get(clientID); ok && cl.State.Inflight.Len() < int(caps.MaximumInflight) {
+			reason = "every packet identifier of the client is in use"
+		}
+	case errors.Is(err, packets.CodeDisconnect):
+		if qos > 0 {
+			return // queued for the offline session
+		}
+		reason = "the client is not connected, and QoS 0 messages are not queued"
+	default:
+		reason = err.Error()
+	}
+	h.drop(ToClient, clientID, pk, qos, reason)
+}
+
+// deliveredQoS returns the QoS pk has for clientID: the lower of its own and
+// that of clientID's subscriptions that match it [MQTT-3.8.4-8].
+func (h *hook) deliveredQoS(clientID string, pk *packets.Packet) byte {
+	s := h.srv.Topics.Subscribers(pk.TopicName)
+	var sub byte
+	if sb, ok := s.Subscriptions[clientID]; ok {
+		sub = sb.Qos
+	}
+	for _, group := range s.Shared {
+		if sb, ok := group[clientID]; ok {
+			sub = max(sub, sb.Qos)
+		}
+	}
+	return min(pk.FixedHeader.Qos, sub, h.srv.Options.Capabilities.MaximumQos)
+}
+
+// OnQosDropped records a QoS 1 or 2 message mochi dropped from a session:
+// it expired, or the session ended. mochi also calls it for acknowledgement
+// flows a client refused, and a second time, with only the packet ID, for
+// each expired message; neither is a message lost.
+func (h *hook) OnQosDropped(cl *mqtt.Client, pk packets.Packet) {
+	if pk.FixedHeader.Type != packets.Publish {
+		return
+	}
+	var reason string
+	switch {
+	case pk.Expiry > 0 && pk.Expiry < time.Now().Unix():
+		reason = fmt.Sprintf("its Message Expiry Interval of %d s passed before delivery [MQTT-3.3.2-5]", pk.Properties.MessageExpiryInterval)
+	default:
+		var carried bool
+		reason, carried = h.sessionEnd(cl)
+		if carried {
+			return // taken over: the new connection has it
+		}
+	}
+	h.drop(ToClient, cl.ID, &pk, pk.FixedHeader.Qos, reason)
+}
+
+// OnClientExpired records the messages queued for an offline session that
+// expires, and removes its subscriptions, which mochi leaves in its topic
+// index (each message on them would be skipped there without a word).
+func (h *hook) OnClientExpired(cl *mqtt.Client) {
+	defer h.srv.UnsubscribeClient(cl)
+	reason := fmt.Sprintf("the offline session expired (Session Expiry Interval %d s) with the message queued", cl.Properties.Props.SessionExpiryInterval)
+	if cl.Properties.ProtocolVersion < 5 {
+		reason = "the offline session expired with the message queued"
+	}
+	h.recordQueued(cl, reason)
+	h.b.inbound.forget(cl.ID)
+}
+
+// OnRetainedExpired records a retained message that expired.
+func (h *hook) OnRetainedExpired(topic string) {
+	h.drop(ToBroker, "", &packets.Packet{TopicName: topic, FixedHeader: packets.FixedHeader{Retain: true}}, 0,
+		"the retained message's Message Expiry Interval passed [MQTT-3.3.2-5]")
+}
+
+// recordQueued records each message queued for cl, which is about to be lost.
+func (h *hook) recordQueued(cl *mqtt.Client, reason string) {
+	for _, pk := range cl.State.Inflight.GetAll(false) {
+		if pk.FixedHeader.Type == packets.Publish {
+			h.drop(ToClient, cl.ID, &pk, pk.FixedHeader.Qos, reason)
+		}
+	}
+}
+
+// reasonSessionEnded says why the session of cl ends with its connection.
+func reasonSessionEnded(cl *mqtt.Client) string {
+	if cl.Properties.ProtocolVersion < 5 {
+		return "the session ended with its connection (clean session)"
+	}
+	return "the session ended with its connection (Session Expiry Interval 0)"
+}

@@ -1,0 +1,257 @@
+package mqtttest
+
+import (
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	paho3 "github.com/eclipse/paho.mqtt.golang"
+	mqtt "github.com/mochi-mqtt/server/v2"
+)
+
+// These tests reproduce, deterministically, the races by which mochi (or
+// mqtttest before them) lost messages: a seam (seams.go) holds one side at
+// the racy point until the other side has either gone through it or is
+// shown to wait for it. Without the fix each test fails every time.
+
+// persistent makes a paho.mqtt.golang client ask for a persistent session.
+func persistent(o *paho3.ClientOptions) { o.SetCleanSession(false) }
+
+// connecting is a paho.mqtt.golang client connecting in the background.
+type connecting struct {
+	*client3
+	done chan struct{} // closed when the connect has succeeded or failed
+	err  error         // set before done is closed
+}
+
+// connectLater connects a paho.mqtt.golang client in the background. The
+// client is disconnected at cleanup.
+func connectLater(t *testing.T, url, id string, tweak ...func(*paho3.ClientOptions)) *connecting {
+	c := &connecting{client3: &client3{got: make(chan message, 100)}, done: make(chan struct{})}
+	o := paho3.NewClientOptions().AddBroker(url).SetClientID(id).
+		SetAutoReconnect(false).SetConnectRetry(false).SetConnectTimeout(waitTime).
+		SetDefaultPublishHandler(func(_ paho3.Client, m paho3.Message) {
+			c.got <- message{topic: m.Topic(), payload: string(m.Payload()), qos: m.Qos(), retain: m.Retained(), dup: m.Duplicate()}
+		})
+	for _, f := range tweak {
+		f(o)
+	}
+	c.Client = paho3.NewClient(o)
+	go func() {
+		tok := c.Connect()
+		tok.WaitTimeout(waitTime)
+		c.err = tok.Error()
+		close(c.done)
+	}()
+	t.Cleanup(func() { c.Disconnect(250) })
+	return c
+}
+
+// wait waits for the connect to end, and fails the test if it failed.
+func (c *connecting) wait(t *testing.T) {
+	t.Helper()
+	select {
+	case <-c.done:
+		if c.err != nil {
+			t.Fatal(c.err)
+		}
+	case <-time.After(waitTime):
+		t.Fatal("the connect did not end")
+	}
+}
+
+// either waits for the first of two signals, failing the test if neither comes.
+func either(t *testing.T, what string, a, b <-chan struct{}) {
+	t.Helper()
+	select {
+	case <-a:
+	case <-b:
+	case <-time.After(waitTime):
+		t.Fatalf("waited %v for %s", waitTime, what)
+	}
+}
+
+// once returns a function that closes ch the first time it is called.
+func closeOnce(ch chan struct{}) func() {
+	var o sync.Once
+	return func() { o.Do(func() { close(ch) }) }
+}
+
+// TestPublishDuringRestartIsKept: Broker.Publish took the server to publish
+// on, and Restart(true) snapshotted the sessions before the message reached
+// them; the message went to the stopped server, while Publish returned nil.
+// Now Publish holds the broker's lock until the message is in the sessions,
+// and Restart waits for it.
+func TestPublishDuringRestartIsKept(t *testing.T) {
+	s := new(seams)
+	restartWaits, restarted := make(chan struct{}), make(chan struct{})
+	var b *Broker
+	var restartErr error
+	var first sync.Once
+	s.restartWaits = closeOnce(restartWaits)
+	s.publishing = func() {
+		first.Do(func() {
+			go func() { restartErr = b.Restart(true); close(restarted) }()
+			select { // Restart waits for this publish, or has snapshotted the sessions without it
+			case <-restartWaits:
+			case <-restarted:
+			}
+		})
+	}
+	b = NewBroker(t, withSeams(s))
+	sub := connect3(t, b.URL(), "sub", persistent)
+	sub.subscribe(t, "r/#", 1)
+	if err := b.Disconnect("sub", Abrupt); err != nil {
+		t.Fatal(err)
+	}
+
+	if err := b.Publish("r/1", []byte("during the restart"), 1, false); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-restarted:
+		if restartErr != nil {
+			t.Fatal(restartErr)
+		}
+	case <-time.After(waitTime):
+		t.Fatal("Restart did not return")
+	}
+	again := connect3(t, b.URL(), "sub", persistent)
+	if err := b.Publish("r/marker", []byte("after"), 1, false); err != nil {
+		t.Fatal(err)
+	}
+	if m := receive(t, again.got); m.topic != "r/1" {
+		t.Errorf("after the restart sub got %+v first, want r/1, published while the broker restarted:\n%s", m, b.Recorder().Transcript())
+	}
+}
+
+// TestTakeoverDuringDelivery: mochi looked a subscriber up, and before it
+// added the message to the subscriber's session, the subscriber reconnected:
+// inheritClientSession cloned the session without the message, and the
+// message went to the old client, which nobody holds any more. Now a
+// takeover waits for routing under way.
+func TestTakeoverDuringDelivery(t *testing.T) {
+	s := new(seams)
+	reached, release, routingWaits := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	var armed atomic.Bool
+	s.delivering = func(cl *mqtt.Client) {
+		if cl.ID == "sub" && armed.CompareAndSwap(true, false) {
+			close(reached)
+			<-release
+		}
+	}
+	s.routingWaits = closeOnce(routingWaits)
+	b := NewBroker(t, withSeams(s))
+	connect3(t, b.URL(), "sub", persistent).subscribe(t, "t/#", 2)
+
+	armed.Store(true)
+	published := make(chan error, 1)
+	go func() { published <- b.Publish("t/1", []byte("while sub reconnects"), 2, false) }()
+	<-reached
+	again := connectLater(t, b.URL(), "sub", persistent)
+	either(t, "the takeover", routingWaits, again.done) // it waits for the delivery, or is done
+	close(release)
+	again.wait(t)
+	if err := <-published; err != nil {
+		t.Fatal(err)
+	}
+	if m := receive(t, again.got); m.topic != "t/1" {
+		t.Errorf("the reconnected subscriber got %+v, want t/1:\n%s", m, b.Recorder().Transcript())
+	}
+	if ds := b.Recorder().Find(BrokerDropped()); len(ds) > 0 {
+		t.Errorf("the broker dropped %s", ds[0].Line())
+	}
+}
+
+// TestSessionEndDuringTakeover: a clean-session client disconnected, and
+// mochi, having checked that it was not taken over, unregistered its client
+// ID; a client with the same ID that connected (and was registered) in
+// between was unregistered instead, and silently got nothing more. Now the
+// end of a connection and a takeover of its ID are serialised.
+func TestSessionEndDuringTakeover(t *testing.T) {
+	s := new(seams)
+	reached, release, idWaits := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	var armed atomic.Bool
+	s.sessionEnding = func(cl *mqtt.Client) {
+		if cl.ID == "x" && armed.CompareAndSwap(true, false) {
+			close(reached)
+			<-release
+		}
+	}
+	s.idWaits = closeOnce(idWaits)
+	b := NewBroker(t, withSeams(s))
+	old := connect3(t, b.URL(), "x") // a clean session: it ends with the connection
+
+	armed.Store(true)
+	old.Disconnect(250)
+	<-reached
+	again := connectLater(t, b.URL(), "x", persistent)
+	either(t, "the new connection", idWaits, again.done) // it waits for the old one to end, or is registered
+	close(release)
+	again.wait(t)
+	again.subscribe(t, "y/#", 1)
+	if err := b.Publish("y/1", []byte("for the new x"), 1, false); err != nil {
+		t.Fatal(err)
+	}
+	if m := receive(t, again.got); m.topic != "y/1" {
+		t.Errorf("the new x got %+v, want y/1:\n%s", m, b.Recorder().Transcript())
+	}
+	if cs := b.Clients(); len(cs) != 1 || cs[0].ID != "x" || !cs[0].Connected {
+		t.Errorf("Clients() = %+v, want x connected", cs)
+	}
+}
+
+// TestAckHeldUntilRouted: mochi wrote a PUBACK before it routed the
+// message, so a test that acted on the PUBACK (here: the subscriber
+// reconnects with clean start) raced the routing. Now the PUBACK reaches
+// the publisher only once the message is in the subscriber's session: the
+// clean start then discards it, and the drop says so.
+func TestAckHeldUntilRouted(t *testing.T) {
+	s := new(seams)
+	reached, release, held := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	var armed, armedHeld atomic.Bool
+	s.ackWritten = func(cl *mqtt.Client) {
+		if cl.ID == "pub" && armed.CompareAndSwap(true, false) {
+			close(reached)
+			<-release
+		}
+	}
+	s.ackHeld = func() {
+		if armedHeld.CompareAndSwap(true, false) {
+			close(held)
+		}
+	}
+	b := NewBroker(t, withSeams(s))
+	connect3(t, b.URL(), "sub", persistent).subscribe(t, "h/#", 1)
+	if err := b.Disconnect("sub", Abrupt); err != nil {
+		t.Fatal(err)
+	}
+	pub := connect3(t, b.URL(), "pub")
+
+	armed.Store(true)
+	armedHeld.Store(true)
+	tok := pub.Publish("h/1", 1, false, "routed before its PUBACK")
+	acked := make(chan struct{})
+	go func() { tok.WaitTimeout(waitTime); close(acked) }()
+	<-reached // the PUBACK is written; the message is not routed yet
+	select {
+	case <-held: // the tap holds the PUBACK until the message is routed
+		close(release)
+		<-acked
+		connect3(t, b.URL(), "sub") // clean start: the session, and what it holds, is discarded
+	case <-acked: // the publisher has its PUBACK, and acts on it
+		connect3(t, b.URL(), "sub")
+		close(release)
+	case <-time.After(waitTime):
+		t.Fatal("the PUBACK was neither held nor received")
+	}
+	if err := tok.Error(); err != nil {
+		t.Fatal(err)
+	}
+	d := wait(t, b.Recorder(), BrokerDropped(), Topic("h/1"))
+	if d.ClientID != "sub" || d.Dir != ToClient {
+		t.Errorf("drop %s, want the message discarded with sub's session, where it was when the publisher had its PUBACK:\n%s",
+			d.Line(), b.Recorder().Transcript())
+	}
+}

@@ -1,0 +1,41 @@
+package mqtttest
+
+import mqtt "github.com/mochi-mqtt/server/v2"
+
+// seams are the racy points where this package's tests hold the broker, to
+// reproduce a race deterministically instead of by chance. Each is nil,
+// and costs a nil check, outside those tests. They are set with withSeams
+// before the broker starts.
+type seams struct {
+	publishing    func()                // Broker.Publish holds the broker's lock and is about to route
+	restartWaits  func()                // Restart must wait for a Broker.Publish under way
+	delivering    func(cl *mqtt.Client) // mochi has looked a subscriber up and is about to add a message to its session
+	routingWaits  func()                // a takeover must wait for routing under way
+	ackWritten    func(cl *mqtt.Client) // the PUBACK or PUBREC of a client's PUBLISH is written, and mochi is about to route it
+	ackHeld       func()                // the tap holds an acknowledgement until the broker is done with it
+	sessionEnding func(cl *mqtt.Client) // mochi has decided that cl's session ends, and is about to unregister cl
+	idWaits       func()                // a takeover must wait for the end of a connection with the same client ID
+}
+
+// withSeams gives the broker a test's seams.
+func withSeams(s *seams) Option {
+	return optionFunc(func(c *config) error { c.seams = s; return nil })
+}
+
+// at calls the seam fn picks, if it is set.
+func (s *seams) at(fn func(*seams) func()) {
+	if s != nil {
+		if f := fn(s); f != nil {
+			f()
+		}
+	}
+}
+
+// atClient calls the seam fn picks with cl, if it is set.
+func (s *seams) atClient(fn func(*seams) func(*mqtt.Client), cl *mqtt.Client) {
+	if s != nil {
+		if f := fn(s); f != nil {
+			f(cl)
+		}
+	}
+}

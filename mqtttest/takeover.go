@@ -1,0 +1,157 @@
+package mqtttest
+
+import (
+	"sync"
+
+	mqtt "github.com/mochi-mqtt/server/v2"
+	"github.com/mochi-mqtt/server/v2/packets"
+)
+
+// A takeover is a client connecting with the ID of a session the server
+// holds. mochi (inheritClientSession) carries the old session over (clean
+// start 0) or discards it; either way it clears the old client's messages.
+// Three of mochi's races lose messages here, and the hook closes each:
+//
+//   - A message routed to the old client while its session is being cloned
+//     is lost: routing's write lock (route.go) is held from just before
+//     mochi takes over until the new client is registered (its CONNACK).
+//   - When a connection whose session ends with it (clean session, or
+//     session expiry 0) closes, attachClient checks IsTakenOver and then
+//     deletes the client ID from the client list; a new client with that
+//     ID registered in between is deleted instead, and silently receives
+//     nothing more. The end of a connection and a takeover of its ID are
+//     serialised by a lock per client ID, held from OnDisconnect until the
+//     broker is done with the connection, and from OnSessionEstablish until
+//     the new client is registered.
+//   - mochi writes the takeover's DISCONNECT while it holds no lock of its
+//     own but ours; a client that stopped reading would stall every
+//     routing. The hook ends the old connection itself first, with the
+//     write bounded: v5 clients get DISCONNECT 0x8E, v3 clients are just
+//     closed (MQTT 3 has no server DISCONNECT; mochi sends one anyway).
+type takeovers struct {
+	ids  idLocks
+	byID sync.Map // client ID → takeover, while mochi takes a session over
+}
+
+// takeover is a session takeover under way.
+type takeover struct {
+	old     *mqtt.Client
+	carried bool // the old session is carried over, not discarded
+}
+
+// OnSessionEstablish runs just before mochi looks for a session with cl's ID
+// and takes it over: it serialises that with the end of the old connection
+// and with routing, until cl is registered.
+func (h *hook) OnSessionEstablish(cl *mqtt.Client, pk packets.Packet) {
+	t := tapOf(cl)
+	if t == nil {
+		return
+	}
+	unlockID := h.takeovers.ids.lock(cl.ID, func() { h.b.cfg.seams.at(func(s *seams) func() { return s.idWaits }) })
+	old, ok := h.srv.Clients.Get(cl.ID)
+	if !ok || old == cl {
+		t.onConnack(unlockID)
+		return
+	}
+	if !old.Closed() {
+		h.endTakenOver(old)
+	}
+	if !h.route.mu.TryLock() { // routing under way finishes first
+		h.b.cfg.seams.at(func(s *seams) func() { return s.routingWaits })
+		h.route.mu.Lock()
+	}
+	carried := !pk.Connect.Clean && !(old.Properties.Clean && old.Properties.ProtocolVersion < 5) // as inheritClientSession decides
+	if !carried {
+		h.b.inbound.forget(cl.ID)
+	}
+	h.takeovers.byID.Store(cl.ID, takeover{old: old, carried: carried})
+	t.onConnack(func() {
+		h.takeovers.byID.Delete(cl.ID)
+		h.route.mu.Unlock()
+		unlockID()
+	})
+}
+
+// endTakenOver ends the connection of a client whose session a new
+// connection takes over [MQTT-3.1.4-3].
+func (h *hook) endTakenOver(old *mqtt.Client) {
+	if t := tapOf(old); t != nil {
+		t.expectClose("broker", "session taken over by a new connection with the same client ID")
+		t.limitWrites(shutdownDeadline())
+	}
+	if old.Properties.ProtocolVersion < 5 {
+		old.Stop(packets.ErrSessionTakenOver)
+		return
+	}
+	_ = h.srv.DisconnectClient(old, packets.ErrSessionTakenOver)
+}
+
+// superseded reports whether cl is a client a takeover is replacing or has
+// replaced: a message routed to it now would be lost.
+func (h *hook) superseded(cl *mqtt.Client) bool {
+	if cl.IsTakenOver() {
+		return true
+	}
+	v, ok := h.takeovers.byID.Load(cl.ID)
+	return ok && v.(takeover).old == cl
+}
+
+// sessionEnd says why the session of cl is ending, as OnQosDropped asks: a
+// takeover that carries it over (carried), one that discards it, or the
+// reason its connection noted.
+func (h *hook) sessionEnd(cl *mqtt.Client) (reason string, carried bool) {
+	if v, ok := h.takeovers.byID.Load(cl.ID); ok && v.(takeover).old == cl {
+		if v.(takeover).carried {
+			return "", true
+		}
+		return "the client connected again with clean start, which discards the session [MQTT-3.1.2-4]", false
+	}
+	if t := tapOf(cl); t != nil {
+		if r := t.sessionEndReason(); r != "" {
+			return r, false
+		}
+	}
+	return "the session ended", false
+}
+
+// idLocks is a mutex per client ID.
+type idLocks struct {
+	mu    sync.Mutex
+	locks map[string]*idLock
+}
+
+type idLock struct {
+	sync.Mutex
+	users int // holders and waiters; the entry goes when it reaches 0
+}
+
+// lock locks id and returns the function that unlocks it, which may be
+// called more than once. It calls waits first if it has to wait.
+func (l *idLocks) lock(id string, waits func()) (unlock func()) {
+	l.mu.Lock()
+	if l.locks == nil {
+		l.locks = map[string]*idLock{}
+	}
+	k := l.locks[id]
+	if k == nil {
+		k = new(idLock)
+		l.locks[id] = k
+	}
+	k.users++
+	l.mu.Unlock()
+	if !k.TryLock() {
+		waits()
+		k.Lock()
+	}
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			k.Unlock()
+			l.mu.Lock()
+			if k.users--; k.users == 0 {
+				delete(l.locks, id)
+			}
+			l.mu.Unlock()
+		})
+	}
+}
