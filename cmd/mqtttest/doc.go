@@ -24,6 +24,9 @@
 // are written too, the file is flushed and closed, and the command exits 0.
 //
 // Exit codes: 0 after a signal, 1 when the broker cannot start or fails
-// while running (for example, the port is in use), 2 for a bad command line
-// or an input file that cannot be read.
+// while running (for example, another process is listening on the port), 2
+// for a bad command line (an --addr that is not HOST:PORT, has a port
+// outside 0-65535, or names a host that does not resolve or an IP address
+// this machine does not have, among others) or an input file that cannot be
+// read.
 package main

@@ -84,6 +84,9 @@ func parseServeArgs(args []string) (*serveConfig, error) {
 	if c.addr == "" {
 		return nil, errors.New("--addr is empty: give host:port, e.g. 127.0.0.1:1883, or 127.0.0.1:0 for a free port")
 	}
+	if err := checkAddr("--addr", c.addr); err != nil {
+		return nil, err
+	}
 	if c.aclFile != "" {
 		rules, err := readACL(c.aclFile)
 		if err != nil {

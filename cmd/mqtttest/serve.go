@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/mqtt-testkit/testkit/mqtttest"
 )
@@ -84,6 +85,9 @@ func startInstance(cfg *serveConfig, stdout io.Writer) (_ *instance, code int, e
 	}
 
 	if inst.broker, err = mqtttest.Start(cfg.options()...); err != nil {
+		if errors.Is(err, syscall.EADDRNOTAVAIL) { // only --addr is not a free loopback port
+			return nil, exitUsage, notLocalError("--addr", cfg.addr)
+		}
 		return nil, exitRuntime, errors.New(strings.TrimPrefix(err.Error(), "mqtttest: "))
 	}
 	if ca := inst.broker.CAPEM(); ca != nil {
