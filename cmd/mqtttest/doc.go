@@ -7,6 +7,10 @@
 //	mqtttest serve --addr 127.0.0.1:0 --ready-file ready.json --record packets.jsonl
 //	mqtttest serve --tls --ws --acl rules.acl --transcript
 //
+// Every listener but the one --addr chooses is on loopback. When a listener
+// is bound beyond loopback (--addr 0.0.0.0:1883, say), other machines can
+// connect to it, and serve warns so in one line on standard error.
+//
 // When every listener accepts connections, serve prints one line on
 // standard output,
 //

@@ -37,7 +37,7 @@ type serveConfig struct {
 func newServeFlags(c *serveConfig) *flag.FlagSet {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors are reported in one line by serve
-	fs.StringVar(&c.addr, "addr", defaultAddr, "TCP `HOST:PORT` to listen on; 127.0.0.1:0 picks a free port")
+	fs.StringVar(&c.addr, "addr", defaultAddr, "TCP `HOST:PORT` to listen on; 127.0.0.1:0 picks a free port; beyond loopback (0.0.0.0) other machines can connect, and serve warns")
 	fs.StringVar(&c.record, "record", "", "write every packet to `FILE` as JSON Lines, as it arrives")
 	fs.BoolVar(&c.transcript, "transcript", false, "print every packet on standard output as it arrives, one line each")
 	fs.StringVar(&c.readyFile, "ready-file", "", "once listening, write the addresses to `FILE` as JSON (removed on exit)")

@@ -28,7 +28,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, h hooks
 		fmt.Fprintf(stderr, "mqtttest serve: %v\n", err)
 		return exitUsage
 	}
-	inst, code, err := startInstance(cfg, stdout)
+	inst, code, err := startInstance(cfg, stdout, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "mqtttest serve: %v\n", err)
 		return code
@@ -63,10 +63,11 @@ type instance struct {
 	tempDir   string    // holds caFile when there is no ready file; "" for none
 }
 
-// startInstance opens the --record file, starts the broker, writes the CA
-// and ready files and prints the ready line. On error it undoes what it did
-// and returns the exit code the error deserves.
-func startInstance(cfg *serveConfig, stdout io.Writer) (_ *instance, code int, err error) {
+// startInstance opens the --record file, starts the broker, warns on stderr
+// about each listener bound beyond loopback, writes the CA and ready files
+// and prints the ready line. On error it undoes what it did and returns the
+// exit code the error deserves.
+func startInstance(cfg *serveConfig, stdout, stderr io.Writer) (_ *instance, code int, err error) {
 	inst := &instance{}
 	defer func() {
 		if err != nil {
@@ -89,6 +90,11 @@ func startInstance(cfg *serveConfig, stdout io.Writer) (_ *instance, code int, e
 			return nil, exitUsage, notLocalError("--addr", cfg.addr)
 		}
 		return nil, exitRuntime, errors.New(strings.TrimPrefix(err.Error(), "mqtttest: "))
+	}
+	for _, l := range boundListeners(inst.broker) {
+		if w := exposureWarning(l.name, l.addr); w != "" {
+			fmt.Fprintf(stderr, "mqtttest serve: %s\n", w)
+		}
 	}
 	if ca := inst.broker.CAPEM(); ca != nil {
 		if err := inst.writeCA(ca, cfg.readyFile); err != nil {
