@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
@@ -130,7 +131,11 @@ func (b *Broker) listen(tcpAddr, tlsAddr, wsAddr string) (err error) {
 		}
 		ln, err := net.Listen("tcp", addr)
 		if err != nil {
-			return nil, fmt.Errorf("mqtttest: cannot listen for %s on %s: %w (is another broker on that port? 127.0.0.1:0 picks a free one)", what, addr, err)
+			hint := "" // the error itself says what is wrong with an invalid address
+			if errors.Is(err, syscall.EADDRINUSE) {
+				hint = " (another process is listening on that port; 127.0.0.1:0 picks a free one)"
+			}
+			return nil, fmt.Errorf("mqtttest: cannot listen for %s on %s: %w%s", what, addr, err, hint)
 		}
 		opened = append(opened, ln)
 		return newListener(id, ln, tc, b), nil

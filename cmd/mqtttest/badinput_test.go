@@ -58,6 +58,14 @@ func TestBadInput(t *testing.T) {
 		{"record in missing directory", []string{"serve", "--addr", "127.0.0.1:0", "--record", dir + "/no/such/rec.jsonl"}, exitUsage, "--record"},
 		{"ready file in missing directory", []string{"serve", "--addr", "127.0.0.1:0", "--ready-file", dir + "/no/such/ready.json"}, exitUsage, "--ready-file"},
 		{"port in use", []string{"serve", "--addr", busy.Addr().String()}, exitRuntime, busy.Addr().String()},
+		{"port in use says why", []string{"serve", "--addr", busy.Addr().String()}, exitRuntime, "another process is listening on that port"},
+		{"port out of range", []string{"serve", "--addr", "127.0.0.1:99999"}, exitUsage, "--addr 127.0.0.1:99999: port 99999 is out of range 0-65535"},
+		{"negative port", []string{"serve", "--addr", "127.0.0.1:-1"}, exitUsage, "port -1 is out of range 0-65535"},
+		{"empty port", []string{"serve", "--addr", "127.0.0.1:"}, exitUsage, "--addr 127.0.0.1:: no port"},
+		{"unknown port name", []string{"serve", "--addr", "127.0.0.1:nosuchservice"}, exitUsage, `--addr 127.0.0.1:nosuchservice: unknown port "nosuchservice"`},
+		{"not host:port", []string{"serve", "--addr", "localhost"}, exitUsage, "--addr localhost: not HOST:PORT"},
+		{"unknown host", []string{"serve", "--addr", "nosuchhost.invalid:0"}, exitUsage, `--addr nosuchhost.invalid:0: cannot resolve host "nosuchhost.invalid"`},
+		{"address of another machine", []string{"serve", "--addr", "192.0.2.1:0"}, exitUsage, "--addr 192.0.2.1:0: this machine has no such address"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

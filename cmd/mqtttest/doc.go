@@ -7,6 +7,10 @@
 //	mqtttest serve --addr 127.0.0.1:0 --ready-file ready.json --record packets.jsonl
 //	mqtttest serve --tls --ws --acl rules.acl --transcript
 //
+// Every listener but the one --addr chooses is on loopback. When a listener
+// is bound beyond loopback (--addr 0.0.0.0:1883, say), other machines can
+// connect to it, and serve warns so in one line on standard error.
+//
 // When every listener accepts connections, serve prints one line on
 // standard output,
 //
@@ -15,8 +19,16 @@
 // and, with --ready-file, writes a JSON object with the addresses (url,
 // addr, ws_url, tls_url, tls_addr, ca_file, record, pid), atomically, so a
 // script waits for the file to appear instead of parsing logs or sleeping.
-// The ready file, and the CA file that --tls writes next to it, are removed
-// when the command exits.
+// The ready file, and the CA file that --tls writes next to it
+// (ready.json gives ready-ca.pem), are removed when the command exits, each
+// only if it still holds what this run wrote.
+//
+// serve never overwrites or removes a file it did not write. An existing
+// ready file is replaced only if an earlier run left it: a JSON object with
+// a "url" that starts with tcp://, an "addr" and a "pid" above 0. An
+// existing CA file is replaced only if it is one PEM certificate of a
+// self-signed CA named "mqtttest CA", as --tls generates. Anything else at
+// either path (a directory, a symbolic link, another file) is a usage error.
 //
 // With --record, each record is appended to the file as one JSON line as it
 // arrives, in the format of mqtttest.Recorder.WriteJSONL. On SIGINT or
@@ -24,6 +36,10 @@
 // are written too, the file is flushed and closed, and the command exits 0.
 //
 // Exit codes: 0 after a signal, 1 when the broker cannot start or fails
-// while running (for example, the port is in use), 2 for a bad command line
-// or an input file that cannot be read.
+// while running (for example, another process is listening on the port), 2
+// for a bad command line or an input file that cannot be read. A bad
+// command line includes a --ready-file path that holds a file serve did not
+// write, and an --addr that is not HOST:PORT, has a port outside 0-65535,
+// or names a host that does not resolve or an IP address this machine does
+// not have.
 package main

@@ -37,10 +37,10 @@ type serveConfig struct {
 func newServeFlags(c *serveConfig) *flag.FlagSet {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // errors are reported in one line by serve
-	fs.StringVar(&c.addr, "addr", defaultAddr, "TCP `HOST:PORT` to listen on; 127.0.0.1:0 picks a free port")
+	fs.StringVar(&c.addr, "addr", defaultAddr, "TCP `HOST:PORT` to listen on; 127.0.0.1:0 picks a free port; beyond loopback (0.0.0.0) other machines can connect, and serve warns")
 	fs.StringVar(&c.record, "record", "", "write every packet to `FILE` as JSON Lines, as it arrives")
 	fs.BoolVar(&c.transcript, "transcript", false, "print every packet on standard output as it arrives, one line each")
-	fs.StringVar(&c.readyFile, "ready-file", "", "once listening, write the addresses to `FILE` as JSON (removed on exit)")
+	fs.StringVar(&c.readyFile, "ready-file", "", "once listening, write the addresses to `FILE` as JSON; FILE must be absent or a ready file an earlier run left; removed on exit if unchanged")
 	fs.StringVar(&c.aclFile, "acl", "", "deny topics as the rules in `FILE` say, one a line: \"deny publish|subscribe FILTER\"")
 	fs.BoolVar(&c.ws, "ws", false, "also listen for MQTT over WebSocket, on a free loopback port")
 	fs.BoolVar(&c.tls, "tls", false, "also listen for MQTT over TLS, on a free loopback port, with a generated CA")
@@ -83,6 +83,9 @@ func parseServeArgs(args []string) (*serveConfig, error) {
 	}
 	if c.addr == "" {
 		return nil, errors.New("--addr is empty: give host:port, e.g. 127.0.0.1:1883, or 127.0.0.1:0 for a free port")
+	}
+	if err := checkAddr("--addr", c.addr); err != nil {
+		return nil, err
 	}
 	if c.aclFile != "" {
 		rules, err := readACL(c.aclFile)

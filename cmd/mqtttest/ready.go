@@ -46,13 +46,15 @@ func (ri readyInfo) readyLine() string {
 	return line
 }
 
-// write writes ri to name as JSON, atomically.
-func (ri readyInfo) write(name string) error {
+// write writes ri to name as JSON, atomically, and returns the bytes it
+// wrote.
+func (ri readyInfo) write(name string) ([]byte, error) {
 	b, err := json.MarshalIndent(ri, "", "  ")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return writeFileAtomic(name, append(b, '\n'))
+	b = append(b, '\n')
+	return b, writeFileAtomic(name, b)
 }
 
 // caFileFor returns where the generated CA goes: next to the ready file

@@ -6,10 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/mqtt-testkit/testkit/mqtttest"
 )
@@ -27,7 +27,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, h hooks
 		fmt.Fprintf(stderr, "mqtttest serve: %v\n", err)
 		return exitUsage
 	}
-	inst, code, err := startInstance(cfg, stdout)
+	inst, code, err := startInstance(cfg, stdout, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "mqtttest serve: %v\n", err)
 		return code
@@ -58,22 +58,26 @@ type instance struct {
 	record    *os.File  // the --record file, or nil
 	stream    *streamer // nil without --record and --transcript
 	readyFile string    // written once ready, removed at shutdown; "" for none
+	readyData []byte    // what serve wrote to readyFile
 	caFile    string    // the generated CA, removed at shutdown; "" for none
+	caData    []byte    // what serve wrote to caFile
 	tempDir   string    // holds caFile when there is no ready file; "" for none
+	stderr    io.Writer // for notes at shutdown
 }
 
-// startInstance opens the --record file, starts the broker, writes the CA
-// and ready files and prints the ready line. On error it undoes what it did
-// and returns the exit code the error deserves.
-func startInstance(cfg *serveConfig, stdout io.Writer) (_ *instance, code int, err error) {
-	inst := &instance{}
+// startInstance opens the --record file, starts the broker, warns on stderr
+// about each listener bound beyond loopback, writes the CA and ready files
+// and prints the ready line. On error it undoes what it did and returns the
+// exit code the error deserves.
+func startInstance(cfg *serveConfig, stdout, stderr io.Writer) (_ *instance, code int, err error) {
+	inst := &instance{stderr: stderr}
 	defer func() {
 		if err != nil {
 			inst.shutdown(false)
 		}
 	}()
 	if cfg.readyFile != "" {
-		if err := removeStale(cfg.readyFile); err != nil {
+		if err := prepareReadyFile(cfg.readyFile, cfg.tls); err != nil {
 			return nil, exitUsage, err
 		}
 	}
@@ -84,7 +88,15 @@ func startInstance(cfg *serveConfig, stdout io.Writer) (_ *instance, code int, e
 	}
 
 	if inst.broker, err = mqtttest.Start(cfg.options()...); err != nil {
+		if errors.Is(err, syscall.EADDRNOTAVAIL) { // only --addr is not a free loopback port
+			return nil, exitUsage, notLocalError("--addr", cfg.addr)
+		}
 		return nil, exitRuntime, errors.New(strings.TrimPrefix(err.Error(), "mqtttest: "))
+	}
+	for _, l := range boundListeners(inst.broker) {
+		if w := exposureWarning(l.name, l.addr); w != "" {
+			fmt.Fprintf(stderr, "mqtttest serve: %s\n", w)
+		}
 	}
 	if ca := inst.broker.CAPEM(); ca != nil {
 		if err := inst.writeCA(ca, cfg.readyFile); err != nil {
@@ -105,29 +117,18 @@ func startInstance(cfg *serveConfig, stdout io.Writer) (_ *instance, code int, e
 
 	info := newReadyInfo(inst.broker, inst.caFile, cfg.record)
 	if cfg.readyFile != "" {
-		if err := info.write(cfg.readyFile); err != nil {
+		data, err := info.write(cfg.readyFile)
+		if err != nil {
 			return nil, exitRuntime, fmt.Errorf("cannot write --ready-file: %v", err)
 		}
-		inst.readyFile = cfg.readyFile
+		inst.readyFile, inst.readyData = cfg.readyFile, data
 	}
 	fmt.Fprintln(stdout, info.readyLine())
 	return inst, exitOK, nil
 }
 
-// removeStale removes a ready file left by an earlier run, so nobody reads
-// it as this run's, and checks that the ready file can be written later.
-func removeStale(readyFile string) error {
-	if err := removeIfThere(readyFile); err != nil {
-		return fmt.Errorf("cannot replace --ready-file: %v", err)
-	}
-	dir := filepath.Dir(readyFile)
-	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-		return fmt.Errorf("--ready-file %s: directory %s does not exist (create it first)", readyFile, dir)
-	}
-	return nil
-}
-
-// writeCA writes the generated CA next to the ready file, or without one
+// writeCA writes the generated CA next to the ready file (prepareReadyFile
+// checked that nothing but an earlier run's CA is there), or without one
 // into a new temporary directory.
 func (inst *instance) writeCA(ca []byte, readyFile string) error {
 	name := caFileFor(readyFile)
@@ -142,18 +143,19 @@ func (inst *instance) writeCA(ca []byte, readyFile string) error {
 	if err := writeFileAtomic(name, ca); err != nil {
 		return err
 	}
-	inst.caFile = name
+	inst.caFile, inst.caData = name, ca
 	return nil
 }
 
 // shutdown removes the ready file, closes the broker (every client is
 // disconnected and the closes are recorded), writes the records not yet
 // written when flush is true, closes the --record file and removes the CA
-// file. It returns the first error.
+// file. A ready or CA file that no longer holds what serve wrote is left,
+// with a note on stderr. It returns the first error.
 func (inst *instance) shutdown(flush bool) error {
 	var errs []error
 	if inst.readyFile != "" {
-		errs = append(errs, removeIfThere(inst.readyFile))
+		errs = append(errs, inst.removeOwn("--ready-file "+inst.readyFile, inst.readyFile, inst.readyData, "what mqtttest wrote"))
 	}
 	if inst.broker != nil {
 		inst.broker.Close()
@@ -172,10 +174,10 @@ func (inst *instance) shutdown(flush bool) error {
 		}
 	}
 	switch {
-	case inst.tempDir != "":
+	case inst.tempDir != "": // made by serve, with all it holds
 		errs = append(errs, os.RemoveAll(inst.tempDir))
 	case inst.caFile != "":
-		errs = append(errs, removeIfThere(inst.caFile))
+		errs = append(errs, inst.removeOwn(inst.caFile, inst.caFile, inst.caData, "the CA mqtttest wrote"))
 	}
 	for _, err := range errs {
 		if err != nil {
@@ -185,10 +187,13 @@ func (inst *instance) shutdown(flush bool) error {
 	return nil
 }
 
-// removeIfThere removes the file name; that it is gone already is no error.
-func removeIfThere(name string) error {
-	if err := os.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return err
+// removeOwn removes name if it still holds data, what serve wrote there;
+// otherwise it leaves it and says so on stderr in one line, naming the file
+// as label and what it held as held.
+func (inst *instance) removeOwn(label, name string, data []byte, held string) error {
+	left, err := removeIfUnchanged(name, data)
+	if left {
+		fmt.Fprintf(inst.stderr, "mqtttest serve: left %s in place: it no longer holds %s\n", label, held)
 	}
-	return nil
+	return err
 }
