@@ -112,7 +112,7 @@ func (h *hook) undelivered(clientID string, pk *packets.Packet, err error, writt
 	case errors.Is(err, packets.ErrNotAuthorized) && !h.b.aclAllows(pk.TopicName, false):
 		reason = "refused by WithACL: delivery on " + pk.TopicName + " is denied"
 	case errors.Is(err, packets.ErrNotAuthorized): // refused by OnACLCheck: see hook.superseded
-		reason = "the client's session was being taken over, or had ended, as the message was routed"
+		reason = "the client's session was being taken over, or had ended or expired, as the message was routed"
 	case errors.Is(err, packets.ErrPendingClientWritesExceeded):
 		reason = fmt.Sprintf("the client's write queue was full (%d messages, WithMaxPendingWrites)", caps.MaximumClientWritesPending)
 	case errors.Is(err, packets.ErrQuotaExceeded):
@@ -170,15 +170,21 @@ func (h *hook) OnQosDropped(cl *mqtt.Client, pk packets.Packet) {
 }
 
 // OnClientExpired records the messages queued for an offline session that
-// expires, and removes its subscriptions, which mochi leaves in its topic
-// index (each message on them would be skipped there without a word).
+// expires. Holding routing's write lock (route.go), it marks the client
+// expired, so that a message routed to it from now on, before mochi
+// unregisters it, is refused and recorded rather than queued in a session
+// nobody holds. It also removes the session's subscriptions, which mochi
+// leaves in its topic index.
 func (h *hook) OnClientExpired(cl *mqtt.Client) {
-	defer h.srv.UnsubscribeClient(cl)
 	reason := fmt.Sprintf("the offline session expired (Session Expiry Interval %d s) with the message queued", cl.Properties.Props.SessionExpiryInterval)
 	if cl.Properties.ProtocolVersion < 5 {
 		reason = "the offline session expired with the message queued"
 	}
+	h.route.mu.Lock()
+	h.takeovers.expired.Store(cl, true)
 	h.recordQueued(cl, reason)
+	h.route.mu.Unlock()
+	h.srv.UnsubscribeClient(cl)
 	h.b.inbound.forget(cl.ID)
 }
 

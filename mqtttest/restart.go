@@ -69,7 +69,11 @@ func (b *Broker) dropAll(s *mqtt.Server) {
 	}
 	for _, pk := range s.Topics.Messages("#") {
 		if !strings.HasPrefix(pk.TopicName, "$") {
-			b.recordDrop(ToBroker, "", &pk, pk.FixedHeader.Qos, reason)
+			origin := pk.Origin
+			if origin == mqtt.InlineClientId {
+				origin = ""
+			}
+			b.recordDrop(ToBroker, origin, &pk, pk.FixedHeader.Qos, "the retained message was lost: "+reason)
 		}
 	}
 	b.inbound.forgetAll()

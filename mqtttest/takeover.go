@@ -29,8 +29,9 @@ import (
 //     write bounded: v5 clients get DISCONNECT 0x8E, v3 clients are just
 //     closed (MQTT 3 has no server DISCONNECT; mochi sends one anyway).
 type takeovers struct {
-	ids  idLocks
-	byID sync.Map // client ID → takeover, while mochi takes a session over
+	ids     idLocks
+	byID    sync.Map // client ID → takeover, while mochi takes a session over
+	expired sync.Map // *mqtt.Client → true: its offline session expired (drops.go)
 }
 
 // takeover is a session takeover under way.
@@ -87,9 +88,13 @@ func (h *hook) endTakenOver(old *mqtt.Client) {
 }
 
 // superseded reports whether cl is a client a takeover is replacing or has
-// replaced: a message routed to it now would be lost.
+// replaced, or whose offline session expired: a message routed to it now
+// would be lost.
 func (h *hook) superseded(cl *mqtt.Client) bool {
 	if cl.IsTakenOver() {
+		return true
+	}
+	if _, ok := h.takeovers.expired.Load(cl); ok {
 		return true
 	}
 	v, ok := h.takeovers.byID.Load(cl.ID)

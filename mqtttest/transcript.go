@@ -169,11 +169,16 @@ func writeDrop(b *strings.Builder, r *Record) {
 	if r.PacketID != 0 {
 		fmt.Fprintf(b, " id=%d", r.PacketID)
 	}
-	whose := "for"
-	if r.Dir == ToBroker {
-		whose = "from"
+	fmt.Fprintf(b, "%s  %s  %s", flag(r.Retain, " retain"), r.Topic, payloadText(r.Payload))
+	switch {
+	case r.Dir == ToClient:
+		b.WriteString("  for " + r.ClientID)
+	case r.ClientID != "":
+		b.WriteString("  from " + r.ClientID)
+	case !r.Retain:
+		b.WriteString("  from Broker.Publish")
 	}
-	fmt.Fprintf(b, "%s  %s  %s  %s %s: %s", flag(r.Retain, " retain"), r.Topic, payloadText(r.Payload), whose, r.ClientID, r.Reason)
+	b.WriteString(": " + r.Reason)
 }
 
 func flag(on bool, s string) string {
