@@ -1,0 +1,37 @@
+package mqtttest
+
+import (
+	"fmt"
+	"os"
+	"testing"
+)
+
+// finding is a problem in non-test code that a fuzz target found, that is
+// reported and not fixed yet. Its input is kept under testdata/fuzz, so it
+// runs in every go test.
+type finding string
+
+// The findings not fixed yet. Delete one when its fix lands: the check that
+// found it then fails again if it comes back.
+const (
+	// DecodePacket's decoded strings (Topic, ClientID, ...) and Payload share
+	// memory with Raw, so changing r.Raw changes them.
+	findingRawAliased finding = "F1 decoded fields alias Raw"
+	// MatchTopic matches a "topic" that has wildcards in it, which is no
+	// Topic Name [MQTT-4.7.0-1]: MatchTopic("a/+", "a/+") is true. The ACL
+	// relies on it to compare a filter with a filter (acl.go, allows).
+	findingWildcardTopic finding = "F2 MatchTopic matches topics with wildcards"
+)
+
+// known reports a check that failed on a known finding: in the log, so that
+// go test passes and a fuzzer looks past it for new problems, or as a failure
+// with TESTKIT_FUZZ_STRICT=1 in the environment.
+func known(t *testing.T, f finding, format string, args ...any) {
+	t.Helper()
+	msg := fmt.Sprintf("known finding %s: %s", f, fmt.Sprintf(format, args...))
+	if os.Getenv("TESTKIT_FUZZ_STRICT") != "" {
+		t.Error(msg)
+		return
+	}
+	t.Log(msg)
+}
