@@ -21,6 +21,10 @@ const (
 	// Topic Name [MQTT-4.7.0-1]: MatchTopic("a/+", "a/+") is true. The ACL
 	// relies on it to compare a filter with a filter (acl.go, allows).
 	findingWildcardTopic finding = "F2 MatchTopic matches topics with wildcards"
+	// A line break in a topic (or another string) breaks the transcript
+	// line in two: Record.Line writes strings unquoted. MQTT allows U+000A
+	// and U+000D in UTF-8 strings (only U+0000 is forbidden [MQTT-1.5.4-2]).
+	findingLineBreak finding = "F3 a transcript line can span several lines"
 )
 
 // known reports a check that failed on a known finding: in the log, so that
