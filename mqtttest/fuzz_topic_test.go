@@ -51,6 +51,19 @@ func FuzzMatchTopic(f *testing.F) {
 	})
 }
 
+// TestTopicLengthLimit checks the 65,535-byte limit [MQTT-4.7.3-3] the way
+// FuzzMatchTopic checks the rest; it is not a seed, as the fuzzer would
+// spend its time mutating 64 KiB strings.
+func TestTopicLengthLimit(t *testing.T) {
+	for _, n := range []int{65535, 65536} {
+		s := strings.Repeat("a", n)
+		checkValidFilter(t, s)
+		checkMatch(t, s, s)
+		checkMatch(t, "#", s)
+		checkMatch(t, s[:n-1]+"#", s)
+	}
+}
+
 func checkValidFilter(t *testing.T, filter string) {
 	t.Helper()
 	if got, want := ValidFilter(filter), specValidFilter(filter); got != want {
