@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // FuzzDecodePacket feeds arbitrary bytes to DecodePacket, frame after frame,
@@ -119,5 +120,54 @@ func checkWellFormed(t *testing.T, r Record, version byte, dir Direction) {
 		t.Fatalf("well-formed %v % x with QoS %d", r.Type, r.Raw, r.QoS)
 	case r.Type == TypeReserved:
 		t.Fatalf("well-formed packet of reserved type 0: % x", r.Raw)
+	case r.Type == TypeAuth && (r.Version == 3 || r.Version == 4):
+		// MQTT 3.1.1, 2.2.1: type 15 is "Reserved", "Forbidden".
+		known(t, findingAuthBeforeV5, "well-formed AUTH % x on a v%d connection", r.Raw, r.Version)
 	}
+	if r.Type == TypePublish && (strings.ContainsAny(r.Topic, "+#") || (r.QoS > 0) != (r.PacketID != 0)) {
+		// [MQTT-3.3.2-2] no wildcards in a PUBLISH topic; [MQTT-2.2.1-2, 2.2.1-3] a packet ID exactly when QoS > 0.
+		if dir != ToClient {
+			t.Fatalf("well-formed PUBLISH % x: topic %q, QoS %d, packet ID %d", r.Raw, r.Topic, r.QoS, r.PacketID)
+		}
+		known(t, findingPublishToClient, "well-formed PUBLISH % x to the client: topic %q, QoS %d, packet ID %d", r.Raw, r.Topic, r.QoS, r.PacketID)
+	}
+	// Every string in MQTT is well-formed UTF-8 without U+0000 [MQTT-1.5.4-1, MQTT-1.5.4-2].
+	if c := r.Connect; c != nil && !mqttString(c.Username) {
+		known(t, findingUsernameUTF8, "well-formed CONNECT % x with user name %q", r.Raw, c.Username)
+		c2 := *c
+		c2.Username = ""
+		r.Connect = &c2
+	}
+	for _, s := range recordStrings(&r) {
+		if !mqttString(s) {
+			t.Fatalf("well-formed %v % x holds the string %q, not well-formed UTF-8 or with U+0000", r.Type, r.Raw, s)
+		}
+	}
+}
+
+// mqttString says whether s may be an MQTT UTF-8 Encoded String.
+func mqttString(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
+}
+
+// recordStrings returns the strings decoded from a packet into r.
+func recordStrings(r *Record) []string {
+	p := &r.Properties
+	s := []string{r.ClientID, r.Topic, p.ContentType, p.ResponseTopic, p.ReasonString, p.AssignedClientID}
+	for _, u := range p.UserProperties {
+		s = append(s, u.Key, u.Value)
+	}
+	for _, f := range r.Subscriptions {
+		s = append(s, f.Filter)
+	}
+	if c := r.Connect; c != nil {
+		s = append(s, c.ProtocolName, c.Username)
+		if w := c.Will; w != nil {
+			s = append(s, w.Topic)
+			for _, u := range w.UserProperties {
+				s = append(s, u.Key, u.Value)
+			}
+		}
+	}
+	return s
 }

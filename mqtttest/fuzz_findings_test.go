@@ -25,6 +25,19 @@ const (
 	// line in two: Record.Line writes strings unquoted. MQTT allows U+000A
 	// and U+000D in UTF-8 strings (only U+0000 is forbidden [MQTT-1.5.4-2]).
 	findingLineBreak finding = "F3 a transcript line can span several lines"
+	// DecodePacket finds nothing wrong with an AUTH packet (type 15) on a
+	// v3.1 or v3.1.1 connection, where type 15 is reserved and forbidden.
+	findingAuthBeforeV5 finding = "F4 AUTH is well-formed before v5"
+	// A PUBLISH to the client is not checked at all (decode.go skips
+	// PublishValidate for it, for the subscription identifiers a broker may
+	// add), so one with a wildcard in its topic [MQTT-3.3.2-2] or QoS 1
+	// with packet ID 0 [MQTT-2.2.1-3] is well-formed.
+	findingPublishToClient finding = "F5 a PUBLISH to the client is not validated"
+	// A CONNECT whose user name is not UTF-8 or holds U+0000 is well-formed
+	// (mochi reads the user name as bytes), though it must be a UTF-8
+	// Encoded String [MQTT-3.1.3-11, MQTT-1.5.4-1, MQTT-1.5.4-2]; its JSON
+	// line then has U+FFFD for each bad byte.
+	findingUsernameUTF8 finding = "F6 a user name that is not UTF-8 is well-formed"
 )
 
 // known reports a check that failed on a known finding: in the log, so that
