@@ -14,7 +14,11 @@ import (
 // frameLength delimits, and that each record is self-consistent (see
 // checkRecord): its Raw is the frame, it reads the same alone or followed by
 // more bytes, it renders as one transcript line and as JSON that reads back,
-// and its decoded fields do not change when the caller changes Raw.
+// and its decoded fields do not change when the caller changes Raw. A record
+// that is not Malformed must also keep the rules of checkWellFormed: it
+// re-frames to its length, has a QoS of at most 2, a protocol version of the
+// connection (or, for CONNECT, 3, 4 or 5), no wildcard in a PUBLISH topic,
+// a packet ID exactly when QoS > 0, and only well-formed UTF-8 strings.
 func FuzzDecodePacket(f *testing.F) {
 	f.Add([]byte{0x10, 0x0f, 0, 4, 'M', 'Q', 'T', 'T', 4, 0x02, 0, 30, 0, 3, 'r', 'a', 'w'})
 	f.Add([]byte{0x30, 0x05, 0, 1, 'a', 'h', 'i', 0x40, 0x02, 0, 1, 0xc0})
