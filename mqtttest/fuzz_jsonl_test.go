@@ -130,7 +130,8 @@ func checkJSONLine(t *testing.T, r Record, line []byte) {
 
 // jsonLine is the JSON Lines format as the command documents it, written
 // here apart from the package's own jsonRecord so that a renamed or missing
-// field shows. Pointers tell a field that is absent from one that is zero.
+// top-level field shows (nested objects use the package's types and their
+// tags). Pointers tell a field that is absent from one that is zero.
 type jsonLine struct {
 	Seq             *uint64        `json:"seq"`
 	Time            *string        `json:"time"`
