@@ -1,15 +1,19 @@
 package mqtttest
 
-import "strings"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // MatchTopic reports whether topic matches the topic filter by the MQTT rules:
 // "+" matches exactly one level, "#" (last) matches the parent level and any
 // number of levels below it, and a filter starting with a wildcard does not
 // match a topic starting with "$" [MQTT-4.7.2-1]. An invalid filter (a "#"
-// that is not last, a wildcard sharing a level with other characters) matches
-// nothing.
+// that is not last, a wildcard sharing a level with other characters, or a
+// string no topic can be: see ValidFilter) matches nothing, and no topic
+// that is such a string is matched.
 func MatchTopic(filter, topic string) bool {
-	if filter == "" || topic == "" {
+	if !topicString(filter) || !topicString(topic) {
 		return false
 	}
 	if topic[0] == '$' && (filter[0] == '+' || filter[0] == '#') {
@@ -38,9 +42,12 @@ func MatchTopic(filter, topic string) bool {
 	}
 }
 
-// ValidFilter reports whether filter is a well-formed MQTT topic filter.
+// ValidFilter reports whether filter is a well-formed MQTT topic filter: 1
+// to 65,535 bytes of UTF-8 without U+0000 [MQTT-4.7.3-1, MQTT-4.7.3-2,
+// MQTT-4.7.3-3], with "#" only as the whole last level and "+" only as a
+// whole level [MQTT-4.7.1-1, MQTT-4.7.1-2].
 func ValidFilter(filter string) bool {
-	if filter == "" {
+	if !topicString(filter) {
 		return false
 	}
 	levels := strings.Split(filter, "/")
@@ -53,6 +60,12 @@ func ValidFilter(filter string) bool {
 		}
 	}
 	return true
+}
+
+// topicString reports whether s can be a topic name or filter at all: not
+// empty, at most 65,535 bytes, well-formed UTF-8 [MQTT-1.5.4-1], no U+0000.
+func topicString(s string) bool {
+	return s != "" && len(s) <= 65535 && utf8.ValidString(s) && !strings.ContainsRune(s, 0)
 }
 
 // validTopicName reports whether name can be published to: not empty, no wildcards.

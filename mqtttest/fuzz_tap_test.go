@@ -2,13 +2,19 @@ package mqtttest
 
 import (
 	"bytes"
+	"reflect"
+	"strings"
 	"testing"
 )
 
 // FuzzTapRecordsEveryByte feeds arbitrary bytes through the tap's framing
 // and decoding, as a client (before and after CONNECT, any protocol version)
 // or as the broker, and checks it never panics and records every byte it
-// passes on, in order. The seeds run with go test; go test -fuzz explores.
+// passes on, in order. Each record is a packet of the direction, renders as
+// one transcript line and as JSON that reads back; one that is not
+// Malformed is a whole frame, self-consistent (see checkRecord), and the
+// record DecodePacket makes of its bytes. The seeds run with go test; go
+// test -fuzz explores.
 func FuzzTapRecordsEveryByte(f *testing.F) {
 	f.Add([]byte{0x10, 0x0f, 0, 4, 'M', 'Q', 'T', 'T', 4, 0x02, 0, 30, 0, 3, 'r', 'a', 'w'}, byte(0), false)
 	f.Add([]byte{0x30, 0x05, 0, 1, 'a', 'h', 'i', 0x40, 0x02, 0, 1}, byte(4), true)
@@ -27,7 +33,7 @@ func FuzzTapRecordsEveryByte(f *testing.F) {
 		var got []byte
 		for _, r := range rec.Records() {
 			got = append(got, r.Raw...)
-			_ = r.Line()
+			checkTapRecord(t, r, dir)
 		}
 		if !bytes.Equal(got, data[:used]) {
 			t.Fatalf("recorded % x, but took % x", got, data[:used])
@@ -45,4 +51,27 @@ func FuzzTapRecordsEveryByte(f *testing.F) {
 			}
 		}
 	})
+}
+
+// checkTapRecord checks one record the tap made of bytes going in direction dir.
+func checkTapRecord(t *testing.T, r Record, dir Direction) {
+	t.Helper()
+	if !r.Malformed {
+		checkRecord(t, r, r.Version, dir)
+		d, n, err := DecodePacket(r.Raw, r.Version, dir)
+		d.Seq, d.Time, d.Conn, d.ClientID = r.Seq, r.Time, r.Conn, r.ClientID
+		if n != len(r.Raw) || err != nil || !reflect.DeepEqual(d, r) {
+			t.Fatalf("the tap recorded\n%+v\nDecodePacket (n %d, err %v) makes\n%+v", r, n, err, d)
+		}
+		checkOwnsFields(t, r) // the Recorder's copy is the caller's to change
+		return
+	}
+	// A malformed record may be bytes that never framed: check what holds for any.
+	if r.Event != EventPacket || r.Dir != dir || len(r.Raw) == 0 || r.Type != PacketType(r.Raw[0]>>4) || r.Err == "" {
+		t.Fatalf("malformed record of % x: event %v, dir %v, type %v, err %q", r.Raw, r.Event, r.Dir, r.Type, r.Err)
+	}
+	if line := r.Line(); strings.ContainsAny(line, "\n\r") {
+		known(t, findingLineBreak, "the transcript line of % x is more than one line: %q", r.Raw, line)
+	}
+	checkJSON(t, r)
 }
