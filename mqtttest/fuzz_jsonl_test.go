@@ -192,8 +192,19 @@ func recordFromJSON(line []byte) (Record, error) {
 		Raw: j.Raw, Malformed: j.Malformed, Err: j.Error, Fault: j.Fault, Withheld: j.Withheld,
 		Duplicated: j.Duplicated, ClosedBy: j.ClosedBy, Reason: j.Reason,
 	}
-	if r.Event, err = parseName[Event](*j.Event, "none", "packet", "open", "close", "restart"); err != nil {
+	if r.Event, err = parseName[Event](*j.Event, "none", "packet", "open", "close", "restart", "drop"); err != nil {
 		return Record{}, err
+	}
+	if r.Event == EventDrop { // a message: the PUBLISH fields, and no others
+		if j.Type != "PUBLISH" || j.ReasonCode != nil || j.ReasonCodes != nil || j.Properties != nil || j.Version != 0 || j.Dup || j.SessionPresent {
+			return Record{}, fmt.Errorf("a drop record with fields of no PUBLISH: %+v", j)
+		}
+		r.Type = TypePublish
+		if r.Dir, err = parseName[Direction](j.Dir, "none", "to-broker", "to-client"); err != nil {
+			return Record{}, err
+		}
+		r.Payload, err = parsePayload(j)
+		return r, err
 	}
 	if r.Event != EventPacket {
 		if j.Dir != "" || j.Type != "" || j.Payload != nil || j.ReasonCode != nil || j.ReasonCodes != nil || j.Properties != nil {
@@ -222,27 +233,37 @@ func recordFromJSON(line []byte) (Record, error) {
 	if (r.Type == TypePublish) != (j.Payload != nil) {
 		return Record{}, fmt.Errorf("payload present %v for %v", j.Payload != nil, r.Type)
 	}
-	if j.Payload != nil {
-		switch j.PayloadEncoding {
-		case "utf8":
-			r.Payload = nilIfEmpty([]byte(*j.Payload))
-		case "base64":
-			if r.Payload, err = base64.StdEncoding.DecodeString(*j.Payload); err != nil {
-				return Record{}, err
-			}
-			if utf8.Valid(r.Payload) {
-				return Record{}, fmt.Errorf("UTF-8 payload %q written as base64", r.Payload)
-			}
-		default:
-			return Record{}, fmt.Errorf("payload_encoding %q", j.PayloadEncoding)
-		}
-	} else if j.PayloadEncoding != "" {
-		return Record{}, fmt.Errorf("payload_encoding %q without a payload", j.PayloadEncoding)
+	if r.Payload, err = parsePayload(j); err != nil {
+		return Record{}, err
 	}
 	if j.Properties != nil {
 		r.Properties = *j.Properties
 	}
 	return r, nil
+}
+
+// parsePayload reads the payload of a line, in the encoding it names.
+func parsePayload(j jsonLine) ([]byte, error) {
+	if j.Payload == nil {
+		if j.PayloadEncoding != "" {
+			return nil, fmt.Errorf("payload_encoding %q without a payload", j.PayloadEncoding)
+		}
+		return nil, nil
+	}
+	switch j.PayloadEncoding {
+	case "utf8":
+		return nilIfEmpty([]byte(*j.Payload)), nil
+	case "base64":
+		p, err := base64.StdEncoding.DecodeString(*j.Payload)
+		if err != nil {
+			return nil, err
+		}
+		if utf8.Valid(p) {
+			return nil, fmt.Errorf("UTF-8 payload %q written as base64", p)
+		}
+		return p, nil
+	}
+	return nil, fmt.Errorf("payload_encoding %q", j.PayloadEncoding)
 }
 
 func parseName[T ~uint8](s string, names ...string) (T, error) {
@@ -283,8 +304,15 @@ func jsonView(r Record) Record {
 		Fault: asJSON(r.Fault), Withheld: r.Withheld, Duplicated: r.Duplicated, ClosedBy: asJSON(r.ClosedBy),
 		Reason: asJSON(r.Reason),
 	}
-	if v.Event > EventRestart {
+	if v.Event > EventDrop {
 		v.Event = 0
+	}
+	if v.Event == EventDrop {
+		v.Dir, v.Type, v.PacketID, v.Topic, v.QoS, v.Retain, v.Payload = r.Dir, TypePublish, r.PacketID, asJSON(r.Topic), r.QoS, r.Retain, nilIfEmpty(r.Payload)
+		if v.Dir > ToClient {
+			v.Dir = 0
+		}
+		return v
 	}
 	if v.Event != EventPacket {
 		return v
