@@ -25,7 +25,11 @@ func DecodePacket(b []byte, version byte, dir Direction) (r Record, n int, err e
 		return Record{}, 0, err
 	}
 	r = Record{Event: EventPacket, Dir: dir, Raw: append([]byte(nil), b[:total]...)}
-	decodeFrame(&r, r.Raw, header, version)
+	// The decoded strings and payload share memory with the bytes they are
+	// decoded from; a copy of their own keeps them unchanged when the caller
+	// changes r.Raw. (The tap decodes from Raw itself: its records are never
+	// handed out, only copies.)
+	decodeFrame(&r, append([]byte(nil), b[:total]...), header, version)
 	return r, total, nil
 }
 

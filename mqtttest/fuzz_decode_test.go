@@ -77,7 +77,7 @@ func checkRecord(t *testing.T, r Record, version byte, dir Direction) {
 	}
 	line := r.Line()
 	if strings.ContainsAny(line, "\n\r") {
-		known(t, findingLineBreak, "the transcript line of % x is more than one line: %q", r.Raw, line)
+		t.Errorf("the transcript line of % x is more than one line: %q", r.Raw, line)
 	}
 	checkJSON(t, r)
 	if !r.Malformed {
@@ -103,7 +103,7 @@ func checkOwnsFields(t *testing.T, r Record) {
 		r.Raw[i] ^= 0xff
 	}
 	if after := fields(); !bytes.Equal(before, after) {
-		known(t, findingRawAliased, "changing Raw changed the decoded record from\n%s\nto\n%s", before, after)
+		t.Errorf("changing Raw changed the decoded record from\n%s\nto\n%s", before, after)
 	}
 }
 

@@ -64,7 +64,7 @@ func writeRecord(b *strings.Builder, r *Record) {
 }
 
 func writePacket(b *strings.Builder, r *Record) {
-	who := r.ClientID
+	who := oneLine(r.ClientID)
 	if who == "" {
 		who = "conn#" + strconv.FormatUint(r.Conn, 10)
 	}
@@ -73,7 +73,7 @@ func writePacket(b *strings.Builder, r *Record) {
 		fmt.Fprintf(b, "%s  opened %s from %s", who, r.Listener, r.Remote)
 		return
 	case EventRestart:
-		fmt.Fprintf(b, "broker restarting: %s", r.Reason)
+		fmt.Fprintf(b, "broker restarting: %s", oneLine(r.Reason))
 		return
 	case EventDrop:
 		writeDrop(b, r)
@@ -81,7 +81,7 @@ func writePacket(b *strings.Builder, r *Record) {
 	case EventClose:
 		fmt.Fprintf(b, "%s  closed by %s", who, r.ClosedBy)
 		if r.Reason != "" {
-			b.WriteString(": " + r.Reason)
+			b.WriteString(": " + oneLine(r.Reason))
 		}
 		return
 	}
@@ -91,7 +91,7 @@ func writePacket(b *strings.Builder, r *Record) {
 		fmt.Fprintf(b, "broker → %s  ", who)
 	}
 	if r.Malformed {
-		fmt.Fprintf(b, "MALFORMED %s (%s)  raw=%s", r.Type, r.Err, shortHex(r.Raw))
+		fmt.Fprintf(b, "MALFORMED %s (%s)  raw=%s", r.Type, oneLine(r.Err), shortHex(r.Raw))
 		return
 	}
 	b.WriteString(r.Type.String())
@@ -110,7 +110,7 @@ func writePacket(b *strings.Builder, r *Record) {
 			fmt.Fprintf(b, " user=%q", c.Username)
 		}
 		if w := c.Will; w != nil {
-			fmt.Fprintf(b, "  will q%d%s %s %s", w.QoS, flag(w.Retain, " retain"), w.Topic, payloadText(w.Payload))
+			fmt.Fprintf(b, "  will q%d%s %s %s", w.QoS, flag(w.Retain, " retain"), oneLine(w.Topic), payloadText(w.Payload))
 		}
 	case TypeConnack:
 		fmt.Fprintf(b, "  rc=0x%02x%s", r.ReasonCode, flag(r.SessionPresent, " session-present"))
@@ -119,7 +119,7 @@ func writePacket(b *strings.Builder, r *Record) {
 		if r.QoS > 0 {
 			fmt.Fprintf(b, " id=%d", r.PacketID)
 		}
-		fmt.Fprintf(b, "%s%s  %s  %s", flag(r.Dup, " dup"), flag(r.Retain, " retain"), r.Topic, payloadText(r.Payload))
+		fmt.Fprintf(b, "%s%s  %s  %s", flag(r.Dup, " dup"), flag(r.Retain, " retain"), oneLine(r.Topic), payloadText(r.Payload))
 	case TypePuback, TypePubrec, TypePubrel, TypePubcomp:
 		fmt.Fprintf(b, "  id=%d", r.PacketID)
 		if r.ReasonCode != 0 {
@@ -132,7 +132,7 @@ func writePacket(b *strings.Builder, r *Record) {
 			if i == 0 {
 				sep = " "
 			}
-			b.WriteString(sep + s.Filter)
+			b.WriteString(sep + oneLine(s.Filter))
 			if r.Type == TypeSubscribe {
 				fmt.Fprintf(b, " q%d", s.QoS)
 			}
@@ -156,7 +156,7 @@ func writePacket(b *strings.Builder, r *Record) {
 	if len(r.Properties.UserProperties) > 0 {
 		b.WriteString("  user:")
 		for _, u := range r.Properties.UserProperties {
-			fmt.Fprintf(b, " %s=%s", u.Key, u.Value)
+			fmt.Fprintf(b, " %s=%s", oneLine(u.Key), oneLine(u.Value))
 		}
 	}
 }
@@ -169,16 +169,27 @@ func writeDrop(b *strings.Builder, r *Record) {
 	if r.PacketID != 0 {
 		fmt.Fprintf(b, " id=%d", r.PacketID)
 	}
-	fmt.Fprintf(b, "%s  %s  %s", flag(r.Retain, " retain"), r.Topic, payloadText(r.Payload))
+	fmt.Fprintf(b, "%s  %s  %s", flag(r.Retain, " retain"), oneLine(r.Topic), payloadText(r.Payload))
 	switch {
 	case r.Dir == ToClient:
-		b.WriteString("  for " + r.ClientID)
+		b.WriteString("  for " + oneLine(r.ClientID))
 	case r.ClientID != "":
-		b.WriteString("  from " + r.ClientID)
+		b.WriteString("  from " + oneLine(r.ClientID))
 	case !r.Retain:
 		b.WriteString("  from Broker.Publish")
 	}
-	b.WriteString(": " + r.Reason)
+	b.WriteString(": " + oneLine(r.Reason))
+}
+
+// oneLine returns s, quoted if it holds a control character (MQTT strings
+// may hold line breaks), so that a record stays on one transcript line.
+func oneLine(s string) string {
+	for _, c := range s {
+		if c < 0x20 || c == 0x7f || c == '\u2028' || c == '\u2029' {
+			return strconv.Quote(s)
+		}
+	}
+	return s
 }
 
 func flag(on bool, s string) string {
