@@ -15,13 +15,13 @@ import (
 var v4Connect = []byte{0x10, 0x0f, 0, 4, 'M', 'Q', 'T', 'T', 4, 0x02, 0, 30, 0, 3, 'r', 'a', 'w'}
 
 // dialRaw opens a plain TCP connection to the broker, closed at cleanup.
-func dialRaw(t *testing.T, b *Broker) net.Conn {
+func dialRaw(t testing.TB, b *Broker) net.Conn {
 	t.Helper()
 	return dialAddr(t, b.Addr())
 }
 
 // dialAddr opens a plain TCP connection to addr, closed at cleanup.
-func dialAddr(t *testing.T, addr string) net.Conn {
+func dialAddr(t testing.TB, addr string) net.Conn {
 	t.Helper()
 	c, err := net.DialTimeout("tcp", addr, waitTime)
 	if err != nil {

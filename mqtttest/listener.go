@@ -154,9 +154,11 @@ func (l *listener) handle(c, raw net.Conn, establish listeners.EstablishFn) {
 	t.finish(err)
 }
 
-// shutdownWrites bounds how long Close lets the broker write to a client,
-// DISCONNECT included: a client that has stopped reading cannot stall it.
-const shutdownWrites = time.Second
+// shutdownWrites bounds how long the broker may write to a client whose
+// connection it is ending (Close, Restart, Disconnect, a takeover), DISCONNECT
+// included: a client that has stopped reading cannot stall it. A client
+// that reads takes its DISCONNECT in microseconds.
+const shutdownWrites = 250 * time.Millisecond
 
 // shutdownDeadline is the write deadline of a connection about to be closed.
 func shutdownDeadline() time.Time { return time.Now().Add(shutdownWrites) }
@@ -176,8 +178,9 @@ func (l *listener) Close(listeners.CloseFn) {
 	}
 	l.closed = true
 	srv := l.httpS
-	limit := time.Now().Add(shutdownWrites)
+	limit := shutdownDeadline()
 	for t := range l.conns {
+		t.expectClose("broker", "broker closed") // before a write can time out and be taken for the reason
 		t.limitWrites(limit)
 	}
 	l.mu.Unlock()

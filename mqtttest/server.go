@@ -110,7 +110,7 @@ func (b *Broker) disconnect(clientID string, mode DisconnectMode) (*tapConn, err
 		return t, nil
 	}
 	t.expectClose("broker", fmt.Sprintf("server DISCONNECT rc=0x%02x by Broker.Disconnect", mode.code))
-	t.limitWrites(time.Now().Add(shutdownWrites)) // a client that stopped reading cannot block the DISCONNECT
-	_ = b.server().DisconnectClient(cl, code)     // it returns the code itself for error codes
+	t.limitWrites(shutdownDeadline())         // a client that stopped reading cannot block the DISCONNECT
+	_ = b.server().DisconnectClient(cl, code) // it returns the code itself for error codes
 	return t, nil
 }

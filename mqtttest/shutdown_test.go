@@ -34,7 +34,7 @@ func closeWithin(t *testing.T, b *Broker, limit time.Duration) {
 // stalledSubscriber connects a v5 client that subscribes to f/# and then
 // never reads, and has the broker publish until the client's socket is full:
 // the broker's writes to it block.
-func stalledSubscriber(t *testing.T, b *Broker) net.Conn {
+func stalledSubscriber(t testing.TB, b *Broker) net.Conn {
 	t.Helper()
 	c := dialRaw(t, b)
 	_ = c.SetDeadline(time.Time{})
@@ -76,8 +76,27 @@ func TestCloseWithClientThatStoppedReading(t *testing.T) {
 	}
 	stalledSubscriber(t, b)
 	closeWithin(t, b, waitTime)
-	if r := wait(t, b.Recorder(), ClientID("slow"), Closed()); r.ClosedBy != "broker" {
-		t.Errorf("close record %q, want closed by broker", r.Line())
+	if r := wait(t, b.Recorder(), ClientID("slow"), Closed()); r.ClosedBy != "broker" || r.Reason != "broker closed" {
+		t.Errorf("close record %q, want closed by broker: broker closed", r.Line())
+	}
+}
+
+// BenchmarkCloseStalledClient measures Close while a client that stopped
+// reading has the broker's write to it blocked: the write gets
+// shutdownWrites, and then the connection is cut.
+func BenchmarkCloseStalledClient(b *testing.B) {
+	for b.Loop() {
+		b.StopTimer()
+		br, err := Start()
+		if err != nil {
+			b.Fatal(err)
+		}
+		conn := stalledSubscriber(b, br)
+		b.StartTimer()
+		br.Close()
+		b.StopTimer()
+		conn.Close()
+		b.StartTimer()
 	}
 }
 
