@@ -109,6 +109,7 @@ func Received(t TestingT, src Source, clientID, filter string, p PayloadMatcher,
 	return newReport("Received", fmt.Sprintf("no matching PUBLISH reached %s within %v", describeClient(clientID), timeout)).
 		add("want", "PUBLISH to %s on %q, payload %s", describeClient(clientID), filter, p).
 		add("seen", "%s", listPublishes(clientID, publishesTo(recs, clientID))).
+		noteDrops(brokerDrops(recs, clientID, filter, p)).
 		showClient(src, recs, clientID).fail(t)
 }
 

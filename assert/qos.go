@@ -58,6 +58,9 @@ func countFailure(t TestingT, name, guarantee string, src Source, recs []mqtttes
 	r := newReport(name, headline).
 		add("want", "%s: PUBLISH to %s on %q, payload %s", guarantee, clientID, filter, p).
 		add("seen", "%d deliveries, counted from %d PUBLISH record(s): QoS 2 resends under an unreleased packet ID count once, a duplicated record twice", len(counted), len(all))
+	if len(counted) == 0 {
+		r.noteDrops(brokerDrops(recs, clientID, filter, p))
+	}
 	ids := map[uint16]bool{}
 	publish := func(x *mqtttest.Record) bool { // withheld ones too
 		return x.Type == mqtttest.TypePublish && x.Dir == mqtttest.ToClient && mqtttest.MatchTopic(filter, x.Topic) && p.Match(x.Payload)
@@ -272,6 +275,10 @@ func InOrder(t TestingT, src Source, clientID, filter string, timeout time.Durat
 		r.headline = fmt.Sprintf("%s received the messages on %q out of order", clientID, filter)
 	}
 	r.add("want", "%s", quoteAll(payloads)).add("seen", "%s", quoteAll(order))
+	if len(order) < len(payloads) {
+		missing := PayloadWhere("one not received", func(b []byte) bool { return seen[string(b)] && !slices.Contains(order, string(b)) })
+		r.noteDrops(brokerDrops(recs, clientID, filter, missing))
+	}
 	pubs := keep(publishesTo(recs, clientID), func(x *mqtttest.Record) bool { return mqtttest.MatchTopic(filter, x.Topic) })
 	return r.show(src, recs, "PUBLISH to "+clientID+" on "+filter, pubs).fail(t)
 }

@@ -86,7 +86,7 @@ func (r *report) String() string {
 func clientRecords(recs []mqtttest.Record, clientID string) []mqtttest.Record {
 	conns := map[uint64]bool{}
 	for _, r := range recs {
-		if r.ClientID == clientID {
+		if r.ClientID == clientID && r.Conn != 0 { // drops have no connection
 			conns[r.Conn] = true
 		}
 	}

@@ -69,5 +69,6 @@ func ReceivedRetained(t TestingT, src Source, clientID, filter string, p Payload
 	return newReport("ReceivedRetained", fmt.Sprintf("no retained PUBLISH on %q reached %s within %v", filter, describeClient(clientID), timeout)).
 		add("want", "PUBLISH to %s on %q with retain=1, payload %s", describeClient(clientID), filter, p).
 		add("seen", "%s", listPublishes(clientID, publishesTo(recs, clientID))).
+		noteDrops(keep(brokerDrops(recs, clientID, filter, p), func(r *mqtttest.Record) bool { return r.Retain })).
 		showClient(src, recs, clientID).fail(t)
 }

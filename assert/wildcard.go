@@ -2,6 +2,7 @@ package assert
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/mqtt-testkit/testkit/mqtttest"
@@ -92,6 +93,9 @@ func ReceivedAllAndOnly(t TestingT, src Source, clientID, filter string, timeout
 	default:
 		if len(missing) > 0 {
 			r.add("missing", "%s", listPackets("PUBLISH not delivered to "+clientID, true, missing))
+			r.noteDrops(keep(brokerDrops(recs, clientID, filter, AnyPayload), func(d *mqtttest.Record) bool {
+				return slices.ContainsFunc(missing, func(m mqtttest.Record) bool { return m.Topic == d.Topic && string(m.Payload) == string(d.Payload) })
+			}))
 		}
 		if len(outside) > 0 {
 			r.add("outside", "%s", listPublishes(clientID, outside))

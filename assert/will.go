@@ -150,6 +150,7 @@ func WillPublished(t TestingT, src Source, clientID string, timeout time.Duratio
 			add("ended", "%s", s.ending())
 		if s.close != nil && !s.clean() {
 			r.add("seen", "no client received %q %s", w.Topic, quote(w.Payload))
+			r.noteDrops(brokerDrops(recs, "", w.Topic, PayloadBytes(w.Payload)))
 			if w.DelayInterval > 0 {
 				r.add("note", "the will is delayed by %ds; the timeout must cover it", w.DelayInterval)
 			}

@@ -98,8 +98,11 @@ func (h *hook) notRouted(cl *mqtt.Client, pk packets.Packet, err error) {
 func (h *hook) undelivered(clientID string, pk *packets.Packet, err error, written bool) {
 	caps := h.srv.Options.Capabilities
 	qos := pk.FixedHeader.Qos
-	if !written {
+	if !written { // the message as published: its packet ID is the publisher's
 		qos = h.deliveredQoS(clientID, pk)
+		c := *pk
+		c.PacketID = 0
+		pk = &c
 	}
 	var reason string
 	switch {

@@ -1,0 +1,42 @@
+package assert
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/mqtt-testkit/testkit/mqtttest"
+)
+
+// brokerDrops returns the drops that explain why a message (a topic filter
+// matches, a payload p matches) did not reach clientID ("": any client):
+// the broker dropped it on its way to that client, or it reached no client
+// at all (no subscriber matched, WithACL refused the publish).
+func brokerDrops(recs []mqtttest.Record, clientID, filter string, p PayloadMatcher) []mqtttest.Record {
+	return keep(recs, func(r *mqtttest.Record) bool {
+		return r.Event == mqtttest.EventDrop && mqtttest.MatchTopic(filter, r.Topic) && p.Match(r.Payload) &&
+			(r.Dir == mqtttest.ToBroker || clientID == "" || r.ClientID == clientID)
+	})
+}
+
+// noteDrops says in the report that the broker dropped matching messages,
+// and why, so that the failure is not taken for the client's: in the
+// headline, and one line for each drop.
+func (r *report) noteDrops(drops []mqtttest.Record) *report {
+	if len(drops) == 0 {
+		return r
+	}
+	r.headline += fmt.Sprintf("; the broker dropped %d matching message(s): %s", len(drops), drops[0].Reason)
+	var b strings.Builder
+	const most = 8
+	for i, d := range drops {
+		if i == most {
+			fmt.Fprintf(&b, "\n… and %d more", len(drops)-most)
+			break
+		}
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(strings.TrimPrefix(d.Line(), "broker dropped  "))
+	}
+	return r.add("dropped by the broker", "%s", b.String())
+}
