@@ -37,14 +37,20 @@ func (t *tapConn) write(b []byte) (int, error) {
 	if len(t.held) > 0 {
 		t.flushHeld()
 	}
-	return t.Conn.Write(b)
+	n, err := t.Conn.Write(b)
+	if err != nil {
+		t.wfail = err
+	}
+	return n, err
 }
 
 // flushHeld writes the held bytes. The caller holds wmu and has ended the
 // hold.
 func (t *tapConn) flushHeld() {
 	if len(t.held) > 0 {
-		_, _ = t.Conn.Write(t.held) // on error the connection is gone; its next read or write says so
+		if _, err := t.Conn.Write(t.held); err != nil { // the connection is gone; its next read or write says so
+			t.wfail = err
+		}
 	}
 	t.held = t.held[:0]
 	if cap(t.held) > maxIdleBuffer {

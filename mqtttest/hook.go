@@ -61,15 +61,9 @@ func (h *hook) OnPacketRead(cl *mqtt.Client, pk packets.Packet) (packets.Packet,
 
 // OnPacketEncode sees each packet mochi writes to a client: it puts the
 // client's own packet identifier back on the acknowledgements of the
-// client's QoS flows, and ends a takeover when the new client's CONNACK is
-// written: mochi has registered the new client by then.
+// client's QoS flows.
 func (h *hook) OnPacketEncode(cl *mqtt.Client, pk packets.Packet) packets.Packet {
 	h.translateOut(cl, &pk)
-	if pk.FixedHeader.Type == packets.Connack {
-		if t := tapOf(cl); t != nil {
-			t.connackWritten()
-		}
-	}
 	return pk
 }
 

@@ -64,8 +64,16 @@ func (h *hook) startRouting(cl *mqtt.Client, pk *packets.Packet) {
 // OnPacketSent starts the routing that waited for an acknowledgement to be
 // written: mochi routes a QoS 1 or 2 PUBLISH right after its PUBACK or
 // PUBREC, and a subscription's retained messages right after its SUBACK.
+//
+// It also ends a takeover (takeover.go) once the new client's CONNACK is
+// written: mochi has registered the new client by then, and the client
+// has its CONNACK before another takeover can end the connection.
 func (h *hook) OnPacketSent(cl *mqtt.Client, pk packets.Packet, _ []byte) {
 	switch pk.FixedHeader.Type {
+	case packets.Connack:
+		if t := tapOf(cl); t != nil {
+			t.connackWritten()
+		}
 	case packets.Puback, packets.Pubrec, packets.Suback:
 		if t := tapOf(cl); t != nil && t.route.awaitAck {
 			t.route.awaitAck = false

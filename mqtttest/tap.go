@@ -72,7 +72,8 @@ type tapConn struct {
 	wout  []byte      // frames to write, when faults change what is written
 	werr  error       // a write to the socket failed
 	wraw  bool
-	wcut  bool // a fault cut the connection: write nothing more
+	wcut  bool  // a fault cut the connection: write nothing more
+	wfail error // a write to the socket failed: the connection is lost, and nothing more is written or recorded
 }
 
 // releaseMark holds back rout's bytes from start on until at.
@@ -204,6 +205,12 @@ func (t *tapConn) Write(p []byte) (int, error) {
 	defer t.wmu.Unlock()
 	if t.wcut {
 		return 0, net.ErrClosed // a fault cut the connection
+	}
+	if t.wfail != nil {
+		// mochi keeps what a failed write did not take in its own buffer and
+		// writes it again with the next packet: it never reaches the client,
+		// and recording it again would show deliveries that did not happen.
+		return 0, t.wfail
 	}
 	b := p
 	if len(t.wpend) > 0 {
