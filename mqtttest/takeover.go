@@ -67,6 +67,7 @@ func (h *hook) OnSessionEstablish(cl *mqtt.Client, pk packets.Packet) {
 	}
 	h.takeovers.byID.Store(cl.ID, takeover{old: old, carried: carried})
 	t.onConnack(func() {
+		useReceiveMaximum(cl, cl.Properties.Props.ReceiveMaximum) // mochi set its quota anew for the session it gave cl
 		h.takeovers.byID.Delete(cl.ID)
 		h.route.mu.Unlock()
 		unlockID()

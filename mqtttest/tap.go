@@ -45,6 +45,7 @@ type tapConn struct {
 	done chan struct{} // closed when the broker is done with the connection
 
 	flow      flowGate      // backpressure (flow.go)
+	window    window        // the client's Receive Maximum (window.go)
 	seams     *seams        // this package's tests only
 	faults    *faultSet     // the broker's fault rules; nil for none
 	frozen    atomic.Bool   // half-open: nothing passes either way
@@ -217,7 +218,7 @@ func (t *tapConn) Write(p []byte) (int, error) {
 		t.wpend = append(t.wpend, p...)
 		b = t.wpend
 	}
-	if !t.faults.active() && !t.frozen.Load() { // the common case: p passes as it is
+	if !t.faults.active() && !t.frozen.Load() && !t.window.on.Load() { // the common case: p passes as it is
 		used, raw := t.recordFrames(ToClient, b, t.wraw, false)
 		t.wraw = raw
 		t.wpend = append(t.wpend[:0], b[used:]...)
@@ -266,6 +267,10 @@ func (t *tapConn) recordFrames(dir Direction, b []byte, raw, forward bool) (used
 			return used, false
 		}
 		frame := b[used : used+total]
+		if dir == ToClient && forward && t.window.hold(frame) { // recorded when it is sent
+			used += total
+			continue
+		}
 		v := t.recordFrame(dir, frame, header)
 		if forward {
 			t.pass(dir, frame, v)

@@ -107,6 +107,13 @@ func (t *tapConn) passIn(frame []byte, v verdict) {
 		t.marks = append(t.marks, releaseMark{start: len(t.rout), at: t.throttleAt(ToBroker, len(frame), v.fault.rule.rate)})
 		t.rout = append(t.rout, frame...)
 	}
+	switch v.kind {
+	case faultCutBefore, faultFreeze:
+	default: // the frame reaches the broker: an acknowledgement makes room in the client's Receive Maximum
+		if t.window.acked(frame) {
+			t.releaseWindow()
+		}
+	}
 }
 
 // passOut is passIn for frames to the client; the caller holds wmu.
