@@ -70,8 +70,8 @@ func (g *flowGate) next() <-chan struct{} {
 // messages in flight (see above).
 func (h *hook) waitForSubscribers(cl *mqtt.Client, topic string) {
 	window := h.b.cfg.backpressure
-	if window == 0 {
-		return
+	if window == 0 || atomic.LoadInt64(&h.srv.Info.Inflight) < int64(window) {
+		return // no client can have window messages in flight: nothing to look up
 	}
 	for id := range h.srv.Topics.Subscribers(topic).Subscriptions {
 		if id == cl.ID {

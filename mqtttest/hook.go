@@ -17,11 +17,12 @@ import (
 // client; this one allows all by default.
 type hook struct {
 	mqtt.HookBase
-	b         *Broker
-	srv       *mqtt.Server
-	route     routing
-	takeovers takeovers
-	retired   atomic.Bool // Restart stopped the server (drops.go)
+	b          *Broker
+	srv        *mqtt.Server
+	route      routing
+	takeovers  takeovers
+	subscribed subscribed  // which topics have subscribers
+	retired    atomic.Bool // Restart stopped the server (drops.go)
 }
 
 // ID names the hook in mochi's logs.
@@ -33,7 +34,7 @@ func (h *hook) Provides(b byte) bool {
 	case mqtt.OnConnect, mqtt.OnConnectAuthenticate, mqtt.OnACLCheck, mqtt.OnDisconnect,
 		mqtt.OnSessionEstablish, mqtt.OnSessionEstablished, mqtt.OnPacketEncode,
 		mqtt.OnPacketRead, mqtt.OnPacketSent, mqtt.OnPacketProcessed, mqtt.OnPublish, mqtt.OnSubscribe, mqtt.OnSubscribed,
-		mqtt.OnUnsubscribed,
+		mqtt.OnUnsubscribe, mqtt.OnUnsubscribed,
 		mqtt.OnWill, mqtt.OnWillSent, mqtt.OnQosComplete,
 		mqtt.OnQosDropped, mqtt.OnClientExpired, mqtt.OnRetainedExpired:
 		return true
@@ -117,9 +118,12 @@ func (h *hook) OnDisconnect(cl *mqtt.Client, err error, expire bool) {
 	})
 }
 
-// OnUnsubscribed is a seam for tests: mochi calls it, when a session ends
-// with its connection, between deciding so and unregistering the client.
+// OnUnsubscribed runs when subscriptions have gone: an UNSUBSCRIBE, or a
+// session that ends or expires. It forgets which topics have subscribers
+// (subcache.go), and is a seam for tests: when a session ends with its
+// connection, mochi calls it between deciding so and unregistering the client.
 func (h *hook) OnUnsubscribed(cl *mqtt.Client, pk packets.Packet) {
+	h.subscribed.changed()
 	h.b.cfg.seams.atClient(func(s *seams) func(*mqtt.Client) { return s.sessionEnding }, cl)
 }
 

@@ -96,12 +96,10 @@ func (s *inboundIDs) toClient(cl *mqtt.Client, pk *packets.Packet) {
 	if pk.FixedHeader.Type != packets.Pubrec || pk.ReasonCode >= 0x80 && pk.ReasonCode != packets.ErrPacketIdentifierInUse.Code {
 		// The flow ends: a PUBACK, a PUBCOMP, or a PUBREC that refuses the
 		// message. (mochi answers a resent PUBLISH of a flow under way with
-		// PUBREC 0x91, "in use"; that flow goes on to its PUBREL.)
+		// PUBREC 0x91, "in use"; that flow goes on to its PUBREL.) The
+		// session's maps stay, for its next flow, until the session ends.
 		delete(m.toClient, pk.PacketID)
 		delete(m.toBroker, id)
-		if len(m.toBroker) == 0 {
-			delete(s.byID, cl.ID)
-		}
 	}
 	pk.PacketID = id
 }

@@ -51,7 +51,7 @@ func TestReceiveMaximumQueue(t *testing.T) {
 	if !got["2"] {
 		t.Errorf("the third message (%s), sent from the queue and not acknowledged, was not sent again", third.Line())
 	}
-	again.Ping() // anything sent twice is in by now
+	again.Ping()                                // anything sent twice is in by now
 	if n := len(again.Received()); n != 1+4+1 { // CONNACK, the four messages, PINGRESP
 		t.Errorf("the resumed session got %d packets, want CONNACK, the four messages once each, PINGRESP:\n%s", n, b.Recorder().Transcript())
 	}

@@ -88,15 +88,19 @@ func (h *hook) OnPacketSent(cl *mqtt.Client, pk packets.Packet, _ []byte) {
 }
 
 // OnSubscribe starts the routing of a SUBSCRIBE: mochi adds the
-// subscriptions to the client's session.
+// subscriptions to the client's session. (It also forgets which topics have
+// subscribers: subcache.go.)
 func (h *hook) OnSubscribe(cl *mqtt.Client, pk packets.Packet) packets.Packet {
+	h.subscribed.changed()
 	h.startRouting(cl, nil)
 	return pk
 }
 
 // OnSubscribed pauses the routing of a SUBSCRIBE while mochi writes the
-// SUBACK; it starts again once the SUBACK is written (OnPacketSent).
+// SUBACK; it starts again once the SUBACK is written (OnPacketSent). (It
+// also forgets which topics have subscribers: subcache.go.)
 func (h *hook) OnSubscribed(cl *mqtt.Client, pk packets.Packet, reasonCodes []byte) {
+	h.subscribed.changed()
 	if t := tapOf(cl); t != nil && t.route.routing {
 		t.route.routing = false
 		h.route.mu.RUnlock()
