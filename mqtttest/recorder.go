@@ -34,7 +34,7 @@ func (rc *Recorder) add(r Record) {
 	if r.Time.IsZero() {
 		r.Time = time.Now()
 	}
-	rc.log.push(r)
+	rc.log.push(&r)
 	if rc.limit > 0 && rc.log.len() > rc.limit {
 		rc.log.dropFirst()
 		rc.dropped++
@@ -58,9 +58,10 @@ func (rc *Recorder) Find(m ...Matcher) []Record {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	var out []Record
+	var r Record
 	for i := 0; i < rc.log.len(); i++ {
-		if r := rc.log.at(i); all.match(r) {
-			out = append(out, copyRecord(r))
+		if rc.log.match(i, &all, &r) {
+			out = append(out, copyRecord(&r))
 		}
 	}
 	return out
@@ -81,8 +82,10 @@ func (rc *Recorder) Next(ctx context.Context, after uint64) ([]Record, error) {
 			from = int(after - first + 1)
 		}
 		out = make([]Record, 0, rc.log.len()-from)
+		var r Record
 		for i := from; i < rc.log.len(); i++ {
-			out = append(out, copyRecord(rc.log.at(i)))
+			rc.log.load(i, &r)
+			out = append(out, copyRecord(&r))
 		}
 		return true
 	})
@@ -161,14 +164,15 @@ func (rc *Recorder) WaitForN(ctx context.Context, n int, m ...Matcher) ([]Record
 	all := allOf(m)
 	var found []Record
 	var next uint64 = 1 // Seq of the next record to look at
+	var r Record
 	err := rc.await(ctx, func() bool {
 		first := rc.firstSeq()
 		if next < first {
 			next = first // the limit dropped records we had not looked at yet
 		}
 		for ; next <= rc.seq; next++ {
-			if r := rc.log.at(int(next - first)); all.match(r) {
-				found = append(found, copyRecord(r))
+			if rc.log.match(int(next-first), &all, &r) {
+				found = append(found, copyRecord(&r))
 				if len(found) == n {
 					return true
 				}

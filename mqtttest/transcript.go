@@ -37,8 +37,10 @@ func (rc *Recorder) tail(n int) string {
 		}
 		b.WriteByte('\n')
 	}
+	var r Record
 	for i := from; i < kept; i++ {
-		rc.writeLine(&b, rc.log.at(i))
+		rc.log.load(i, &r)
+		rc.writeLine(&b, &r)
 		b.WriteByte('\n')
 	}
 	return b.String()
