@@ -1,0 +1,42 @@
+package mqtttest_test
+
+import (
+	"testing"
+
+	"github.com/mqtt-testkit/testkit/fake"
+	"github.com/mqtt-testkit/testkit/mqtttest"
+)
+
+// TestTakeoverEndsTheOldConnection: a new connection with the client ID of
+// a connected client takes its session over; the old connection is closed
+// [MQTT-3.1.4-3], v5 with DISCONNECT 0x8E "session taken over", v3 without
+// DISCONNECT, which MQTT 3 has no server form of (mochi sent one).
+func TestTakeoverEndsTheOldConnection(t *testing.T) {
+	for _, v := range []byte{4, 5} {
+		t.Run(map[byte]string{4: "v3.1.1", 5: "v5"}[v], func(t *testing.T) {
+			b := mqtttest.NewBroker(t)
+			old := fake.Dial(t, b.Addr(), fake.Version(v))
+			old.Connect(fake.Connect{ClientID: "twin", SessionExpiry: 60})
+			again := fake.Dial(t, b.Addr(), fake.Version(v))
+			if ack := again.Connect(fake.Connect{ClientID: "twin", SessionExpiry: 60}); !ack.SessionPresent {
+				t.Errorf("%s: want the session present", ack.Line())
+			}
+			var disconnects []mqtttest.Record
+			for _, r := range old.ExpectClosed() {
+				if r.Type == mqtttest.TypeDisconnect {
+					disconnects = append(disconnects, r)
+				}
+			}
+			switch {
+			case v == 5 && (len(disconnects) != 1 || disconnects[0].ReasonCode != 0x8E):
+				t.Errorf("the old v5 connection got %d DISCONNECT, want one with 0x8E", len(disconnects))
+			case v == 4 && len(disconnects) != 0:
+				t.Errorf("the old v3 connection got %s, want no DISCONNECT", disconnects[0].Line())
+			}
+			c := waitFor(t, b, mqtttest.Closed(), mqtttest.ConnNumber(1)) // written once the broker is done with it
+			if c.ClosedBy != "broker" || c.Reason != "session taken over by a new connection with the same client ID" {
+				t.Errorf("%s: want closed by broker: session taken over ...", c.Line())
+			}
+		})
+	}
+}
