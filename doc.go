@@ -17,6 +17,6 @@
 //
 // The runnable examples in this package show each main flow: waiting for a
 // packet, a will after a connection is cut, retained messages, malformed
-// input recorded with its raw bytes, a fault rule, assertions, and a fleet
-// of fake devices.
+// input recorded with its raw bytes, a fault rule, a message the broker
+// dropped and why, assertions, and a fleet of fake devices.
 package testkit

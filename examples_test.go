@@ -282,3 +282,28 @@ func Example_fleet() {
 	// sensor-2 offline
 	// sensor-1 offline
 }
+
+// A message nobody subscribes to is gone, and the recording says why: the
+// broker records every message it drops by itself, so a test can tell its
+// own mistake (subscribing too late) from a lost message.
+func Example_brokerDropped() {
+	b, err := mqtttest.Start()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer b.Close()
+
+	dev := connect(b.URL(), "sensor-1")
+	defer dev.Disconnect(1000)
+	dev.Publish("home/kitchen/temp", 1, false, "21.5").Wait() // before anyone subscribes
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	d, err := b.Recorder().WaitFor(ctx, mqtttest.BrokerDropped(), mqtttest.Topic("home/#"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(d.Line())
+	// Output:
+	// broker dropped  PUBLISH  q1  home/kitchen/temp  "21.5"  from sensor-1: no subscriber matched
+}

@@ -24,4 +24,10 @@
 // line each, marking what a fault did, and
 // Recorder.WriteJSONL writes JSON Lines. When a test that used NewBroker
 // fails, the end of the transcript is logged at cleanup.
+//
+// The broker loses no message that the test did not ask it to lose. Its
+// limits are MQTT's own, a publisher waits for a slow subscriber rather than
+// overflow its queue, and mochi's races that lose messages are worked
+// around; every message it does drop (no subscriber, a limit, an expiry, a
+// session that ends) is a record of its own, EventDrop, that says why.
 package mqtttest

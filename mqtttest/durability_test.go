@@ -134,12 +134,21 @@ func durability(t *testing.T, qos byte, sub durSubscriber) {
 		deliveries[string(r.Payload)] = append(deliveries[string(r.Payload)], r)
 	}
 	var resent int
+	shown := false
 	for p, rs := range deliveries {
 		for _, r := range rs[1:] {
 			resent++
 			if !r.Dup || r.PacketID != rs[0].PacketID || r.QoS != qos {
 				t.Errorf("message %s sent again as %s (conn#%d), after %s (conn#%d): want a resend with DUP, the same packet ID and QoS",
 					p, r.Line(), r.Conn, rs[0].Line(), rs[0].Conn)
+				if !shown { // the history of the message, for a failure read from CI's log alone
+					shown = true
+					for _, x := range rec.Records() {
+						if string(x.Payload) == p || x.Event != mqtttest.EventPacket && x.Event != mqtttest.EventDrop {
+							t.Logf("  %s (conn#%d)", x.Line(), x.Conn)
+						}
+					}
+				}
 				break
 			}
 		}

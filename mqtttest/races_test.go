@@ -255,3 +255,51 @@ func TestAckHeldUntilRouted(t *testing.T) {
 			d.Line(), b.Recorder().Transcript())
 	}
 }
+
+// TestResendAfterTakeover: once it has written a resumed session's CONNACK,
+// mochi sends every message of the session again; a message routed to the
+// client before it had listed them was both in the list and on the write
+// queue, and reached the client twice, once as a resend with DUP although
+// it had never been sent. Now routing waits until mochi has listed them.
+func TestResendAfterTakeover(t *testing.T) {
+	s := new(seams)
+	reached, release, routeWaits := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	var armed atomic.Bool
+	s.resending = func(cl *mqtt.Client) {
+		if cl.ID == "sub" && armed.CompareAndSwap(true, false) {
+			close(reached)
+			<-release
+		}
+	}
+	s.routeWaits = closeOnce(routeWaits)
+	b := NewBroker(t, withSeams(s))
+	noAck := func(o *paho3.ClientOptions) { o.SetCleanSession(false).SetAutoAckDisabled(true) }
+	first := connect3(t, b.URL(), "sub", noAck)
+	first.subscribe(t, "rs/#", 1)
+	if err := b.Publish("rs/1", []byte("in flight"), 1, false); err != nil {
+		t.Fatal(err)
+	}
+	receive(t, first.got) // not acknowledged: the session holds it
+
+	armed.Store(true)
+	again := connectLater(t, b.URL(), "sub", noAck) // takes the session over
+	<-reached
+	published := make(chan struct{})
+	go func() {
+		if err := b.Publish("rs/2", []byte("during the takeover"), 1, false); err != nil {
+			t.Error(err)
+		}
+		close(published)
+	}()
+	either(t, "the publish", routeWaits, published) // it waits for the takeover, or is routed
+	close(release)
+	again.wait(t)
+	again.subscribe(t, "barrier", 0) // mochi reads the SUBSCRIBE once it has sent the session's messages
+	<-published
+	wait(t, b.Recorder(), Publish("rs/2"), ClientID("sub"), Dir(ToClient))
+	for _, r := range b.Recorder().Find(Publish("rs/2"), ClientID("sub"), Dir(ToClient)) {
+		if r.Dup {
+			t.Errorf("%s: a message the client never had was sent as a resend:\n%s", r.Line(), b.Recorder().Transcript())
+		}
+	}
+}

@@ -52,7 +52,10 @@ type routeState struct {
 // client's: for Broker.Publish) that mochi is about to route, and, for a
 // PUBLISH (pk not nil), records it if nobody will receive it.
 func (h *hook) startRouting(cl *mqtt.Client, pk *packets.Packet) {
-	h.route.mu.RLock()
+	if !h.route.mu.TryRLock() { // a takeover or the end of a connection is under way
+		h.b.cfg.seams.at(func(s *seams) func() { return s.routeWaits })
+		h.route.mu.RLock()
+	}
 	if t := tapOf(cl); t != nil {
 		t.route.routing = true
 	}
@@ -73,6 +76,7 @@ func (h *hook) OnPacketSent(cl *mqtt.Client, pk packets.Packet, _ []byte) {
 	case packets.Connack:
 		if t := tapOf(cl); t != nil {
 			t.connackWritten()
+			h.b.cfg.seams.atClient(func(s *seams) func(*mqtt.Client) { return s.resending }, cl)
 		}
 	case packets.Puback, packets.Pubrec, packets.Suback:
 		if t := tapOf(cl); t != nil && t.route.awaitAck {

@@ -15,6 +15,12 @@ import (
 //   - A message routed to the old client while its session is being cloned
 //     is lost: routing's write lock (route.go) is held from just before
 //     mochi takes over until the new client is registered (its CONNACK).
+//   - Once it has written the CONNACK, mochi sends the new client every
+//     message of the session again (ResendInflightMessages); a message
+//     routed to the client before mochi has listed them is in the session
+//     and on the write queue, and is sent twice, the second time without
+//     DUP. So the write lock is held until mochi has listed them: its first
+//     OnQosPublish for a resend, or OnSessionEstablished when there is none.
 //   - When a connection whose session ends with it (clean session, or
 //     session expiry 0) closes, attachClient checks IsTakenOver and then
 //     deletes the client ID from the client list; a new client with that
@@ -42,7 +48,8 @@ type takeover struct {
 
 // OnSessionEstablish runs just before mochi looks for a session with cl's ID
 // and takes it over: it serialises that with the end of the old connection
-// and with routing, until cl is registered.
+// and with routing, until cl is registered and mochi has listed the
+// session's messages to send again.
 func (h *hook) OnSessionEstablish(cl *mqtt.Client, pk packets.Packet) {
 	t := tapOf(cl)
 	if t == nil {
@@ -69,9 +76,22 @@ func (h *hook) OnSessionEstablish(cl *mqtt.Client, pk packets.Packet) {
 	t.onConnack(func() {
 		useReceiveMaximum(cl, cl.Properties.Props.ReceiveMaximum) // mochi set its quota anew for the session it gave cl
 		h.takeovers.byID.Delete(cl.ID)
+	})
+	t.onResume(func() {
 		h.route.mu.Unlock()
 		unlockID()
 	})
+}
+
+// OnQosPublish sees each QoS 1 or 2 message mochi puts in cl's session or
+// sends it again; the first resend of a resumed session ends a takeover
+// (takeover.go): mochi has listed the messages to send again by then.
+func (h *hook) OnQosPublish(cl *mqtt.Client, pk packets.Packet, _ int64, _ int) {
+	if pk.FixedHeader.Dup || pk.FixedHeader.Type != packets.Publish {
+		if t := tapOf(cl); t != nil {
+			t.resumeListed()
+		}
+	}
 }
 
 // endTakenOver ends the connection of a client whose session a new
