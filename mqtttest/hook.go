@@ -11,10 +11,12 @@ import (
 // server). It applies WithAuth and WithACL (acl.go), notes each client's
 // CONNECT for Broker.Clients (clients.go), names each tapped connection
 // after its client, records the messages the server drops by itself
-// (drops.go), slows publishers down rather than let a slow subscriber's
-// queue overflow (flow.go), and works around mochi's races that lose
-// messages (route.go, takeover.go). Without an auth hook mochi refuses every
-// client; this one allows all by default.
+// (drops.go, droplog.go, connend.go, subcache.go), slows publishers down
+// rather than let a slow subscriber's queue overflow (flow.go), and works
+// around mochi's faults that lose or repeat messages (route.go, takeover.go,
+// packetid.go, window.go). Without an auth hook mochi refuses every client;
+// this one allows all by default. The hook methods that serve several of
+// these are here; the others are in the file of what they serve.
 type hook struct {
 	mqtt.HookBase
 	b          *Broker

@@ -29,13 +29,13 @@ type tapConn struct {
 	lastIn    PacketType // type of the last frame from the client
 	closedBy  string     // who closed first, "" while open
 	reason    string
-	emitted   bool      // the close record is written
-	cause     error     // why the broker stopped the client, from its OnDisconnect hook
-	wlimit    time.Time // once set, no write deadline may be later (see limitWrites)
-	ending    string    // why the client's session ends with the connection; "" while it does not
-	atConnack func()    // run once, when the CONNACK is written or the broker is done with the connection
-	atFinish  []func()  // run when the broker is done with the connection
-	atResume  func()    // run once, when mochi has listed a resumed session's messages to send again
+	emitted   bool                   // the close record is written
+	cause     error                  // why the broker stopped the client, from its OnDisconnect hook
+	wlimit    time.Time              // once set, no write deadline may be later (see limitWrites)
+	ending    string                 // why the client's session ends with the connection; "" while it does not
+	atConnack func()                 // run once, when the CONNACK is written or the broker is done with the connection
+	atFinish  []func()               // run when the broker is done with the connection
+	atResume  atomic.Pointer[func()] // run once, when mochi has listed a resumed session's messages to send again
 
 	route       routeState  // routing this connection's goroutine does (route.go)
 	willRouting atomic.Bool // the client's will is being routed
