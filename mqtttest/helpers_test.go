@@ -37,9 +37,9 @@ type client3 struct {
 	got chan message
 }
 
-// connect3 connects a paho.mqtt.golang client and disconnects it at cleanup.
-func connect3(t testing.TB, url, id string, tweak ...func(*paho3.ClientOptions)) *client3 {
-	t.Helper()
+// newClient3 makes a paho.mqtt.golang client, not connected, whose
+// messages arrive on got.
+func newClient3(url, id string, tweak ...func(*paho3.ClientOptions)) *client3 {
 	c := &client3{got: make(chan message, 100)}
 	o := paho3.NewClientOptions().AddBroker(url).SetClientID(id).
 		SetAutoReconnect(false).SetConnectRetry(false).SetConnectTimeout(waitTime).
@@ -50,6 +50,13 @@ func connect3(t testing.TB, url, id string, tweak ...func(*paho3.ClientOptions))
 		f(o)
 	}
 	c.Client = paho3.NewClient(o)
+	return c
+}
+
+// connect3 connects a paho.mqtt.golang client and disconnects it at cleanup.
+func connect3(t testing.TB, url, id string, tweak ...func(*paho3.ClientOptions)) *client3 {
+	t.Helper()
+	c := newClient3(url, id, tweak...)
 	tok := c.Connect()
 	if !tok.WaitTimeout(waitTime) || tok.Error() != nil {
 		t.Fatalf("connect %s to %s: %v", id, url, tok.Error())

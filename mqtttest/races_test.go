@@ -28,16 +28,7 @@ type connecting struct {
 // connectLater connects a paho.mqtt.golang client in the background. The
 // client is disconnected at cleanup.
 func connectLater(t *testing.T, url, id string, tweak ...func(*paho3.ClientOptions)) *connecting {
-	c := &connecting{client3: &client3{got: make(chan message, 100)}, done: make(chan struct{})}
-	o := paho3.NewClientOptions().AddBroker(url).SetClientID(id).
-		SetAutoReconnect(false).SetConnectRetry(false).SetConnectTimeout(waitTime).
-		SetDefaultPublishHandler(func(_ paho3.Client, m paho3.Message) {
-			c.got <- message{topic: m.Topic(), payload: string(m.Payload()), qos: m.Qos(), retain: m.Retained(), dup: m.Duplicate()}
-		})
-	for _, f := range tweak {
-		f(o)
-	}
-	c.Client = paho3.NewClient(o)
+	c := &connecting{client3: newClient3(url, id, tweak...), done: make(chan struct{})}
 	go func() {
 		tok := c.Connect()
 		tok.WaitTimeout(waitTime)
