@@ -180,8 +180,9 @@ func (h *hook) OnQosDropped(cl *mqtt.Client, pk packets.Packet) {
 // expires. Holding routing's write lock (route.go), it marks the client
 // expired, so that a message routed to it from now on, before mochi
 // unregisters it, is refused and recorded rather than queued in a session
-// nobody holds. It also removes the session's subscriptions, which mochi
-// leaves in its topic index.
+// nobody holds, and it removes the session's subscriptions, which mochi
+// leaves in its topic index: once the drops are recorded, a new message
+// finds no subscriber.
 func (h *hook) OnClientExpired(cl *mqtt.Client) {
 	reason := fmt.Sprintf("the offline session expired (Session Expiry Interval %d s) with the message queued", cl.Properties.Props.SessionExpiryInterval)
 	if cl.Properties.ProtocolVersion < 5 {
@@ -189,9 +190,9 @@ func (h *hook) OnClientExpired(cl *mqtt.Client) {
 	}
 	h.route.mu.Lock()
 	h.takeovers.expired.Store(cl, true)
+	h.srv.UnsubscribeClient(cl)
 	h.recordQueued(cl, reason)
 	h.route.mu.Unlock()
-	h.srv.UnsubscribeClient(cl)
 	h.b.inbound.forget(cl.ID)
 }
 
