@@ -2,6 +2,7 @@ package mqtttest_test
 
 import (
 	"context"
+	"maps"
 	"fmt"
 	"strconv"
 	"sync"
@@ -256,7 +257,7 @@ func (s *pahoSub) delivered(t *testing.T) map[string]int {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.got
+	return maps.Clone(s.got) // paho goes on delivering resends
 }
 
 // waitConnack waits for a CONNACK to dur-sub after the record after, on a
