@@ -231,8 +231,15 @@ func serverOptions(log *slog.Logger, cfg *config) *mqtt.Options {
 	// AlwaysReturnResponseInfo off: response information only when requested [MQTT-3.1.2-28].
 	return &mqtt.Options{
 		Capabilities: caps,
-		InlineClient: true, // for Broker.Publish
-		Logger:       log,
+		// mochi buffers a small packet for a client that has deliveries
+		// queued and writes it later with one of them; an acknowledgement so
+		// delayed reaches the tap after the broker has gone back to reading,
+		// and the tap's hold (holdack.go) would keep it, and all behind it,
+		// until the client sent something else. With 1 every packet is
+		// written as it is sent (TestAckWhileDeliveriesQueue).
+		ClientNetWriteBufferSize: 1,
+		InlineClient:             true, // for Broker.Publish
+		Logger:                   log,
 		// $SYS topics are refreshed every 60 s rather than every second, so that
 		// a subscriber to $SYS/# is not flooded and idle brokers stay idle.
 		SysTopicResendInterval: 60,

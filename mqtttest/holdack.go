@@ -59,9 +59,11 @@ func (t *tapConn) flushHeld() {
 }
 
 // release ends the hold: the broker has finished the packets it read. The
-// bytes held go out now if no write is under way; otherwise the write under
-// way (which may be sleeping on a Delay fault) sends them first thing, or a
-// goroutine does once it ends, so that reading never waits for writing.
+// bytes held go out now, on the reading goroutine, if no write is under way
+// (a client that has stopped reading blocks it then, as it would block
+// mochi's own write of the acknowledgement); otherwise the write under way
+// (which may be sleeping on a Delay fault) sends them first thing, or a
+// goroutine does once it ends, so that reading never waits for another write.
 func (t *tapConn) release() {
 	t.hold.Store(false)
 	if t.wmu.TryLock() {

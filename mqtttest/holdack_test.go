@@ -3,8 +3,12 @@ package mqtttest
 import (
 	"bytes"
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	paho3 "github.com/eclipse/paho.mqtt.golang"
+	mqtt "github.com/mochi-mqtt/server/v2"
 )
 
 // TestRetainRightAfterSuback publishes a retained message the moment a
@@ -66,4 +70,41 @@ func TestHeldSubackAndFaults(t *testing.T) {
 			t.Errorf("the client read % x before the cut, want CONNACK and SUBACK", got)
 		}
 	})
+}
+
+// TestAckWhileDeliveriesQueue: when a client has deliveries queued, mochi
+// does not write a small packet at once but buffers it and writes it with a
+// later delivery. A PUBACK buffered so reached the tap after the broker had
+// gone back to reading, and was held (holdack.go) until the client sent
+// something else: with keepalive 0, for ever, and every delivery behind it.
+// mochi's buffer is now off: the PUBACK reaches the tap as it is written.
+func TestAckWhileDeliveriesQueue(t *testing.T) {
+	s := new(seams)
+	reached, release := make(chan struct{}), make(chan struct{})
+	var armed atomic.Bool
+	s.encoding = func(cl *mqtt.Client, typ PacketType) {
+		if cl.ID == "c" && typ == TypePublish && armed.CompareAndSwap(true, false) {
+			close(reached)
+			<-release // mochi's writer for c stops here, with deliveries queued behind
+		}
+	}
+	b := NewBroker(t, withSeams(s))
+	c := connect3(t, b.URL(), "c", func(o *paho3.ClientOptions) { o.SetKeepAlive(0) })
+	c.subscribe(t, "q/#", 0)
+	armed.Store(true)
+	for range 3 {
+		if err := b.Publish("q/x", []byte("queued"), 0, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	<-reached
+	tok := c.Publish("other", 1, false, "p") // its PUBACK is written while deliveries wait
+	wait(t, b.Recorder(), BrokerDropped(), Topic("other")) // routed: the broker is reading again
+	close(release)
+	if !tok.WaitTimeout(waitTime) {
+		t.Fatalf("no PUBACK reached the client:\n%s", b.Recorder().Transcript())
+	}
+	for range 3 {
+		receive(t, c.got)
+	}
 }

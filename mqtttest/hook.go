@@ -69,6 +69,9 @@ func (h *hook) OnPacketRead(cl *mqtt.Client, pk packets.Packet) (packets.Packet,
 // client's QoS flows.
 func (h *hook) OnPacketEncode(cl *mqtt.Client, pk packets.Packet) packets.Packet {
 	h.translateOut(cl, &pk)
+	if s := h.b.cfg.seams; s != nil && s.encoding != nil {
+		s.encoding(cl, PacketType(pk.FixedHeader.Type))
+	}
 	return pk
 }
 

@@ -7,16 +7,17 @@ import mqtt "github.com/mochi-mqtt/server/v2"
 // and costs a nil check, outside those tests. They are set with withSeams
 // before the broker starts.
 type seams struct {
-	publishing    func()                // Broker.Publish holds the broker's lock and is about to route
-	restartWaits  func()                // Restart must wait for a Broker.Publish under way
-	delivering    func(cl *mqtt.Client) // mochi has looked a subscriber up and is about to add a message to its session
-	routingWaits  func()                // a takeover must wait for routing under way
-	ackWritten    func(cl *mqtt.Client) // the PUBACK or PUBREC of a client's PUBLISH is written, and mochi is about to route it
-	ackHeld       func()                // the tap holds an acknowledgement until the broker is done with it
-	sessionEnding func(cl *mqtt.Client) // mochi has decided that cl's session ends, and is about to unregister cl
-	idWaits       func()                // a takeover must wait for the end of a connection with the same client ID
-	resending     func(cl *mqtt.Client) // a resumed session's CONNACK is written, and mochi is about to send its messages again
-	routeWaits    func()                // a message waits for a takeover to end before it is routed
+	publishing    func()                                // Broker.Publish holds the broker's lock and is about to route
+	restartWaits  func()                                // Restart must wait for a Broker.Publish under way
+	delivering    func(cl *mqtt.Client)                 // mochi has looked a subscriber up and is about to add a message to its session
+	routingWaits  func()                                // a takeover must wait for routing under way
+	ackWritten    func(cl *mqtt.Client)                 // the PUBACK or PUBREC of a client's PUBLISH is written, and mochi is about to route it
+	ackHeld       func()                                // the tap holds an acknowledgement until the broker is done with it
+	sessionEnding func(cl *mqtt.Client)                 // mochi has decided that cl's session ends, and is about to unregister cl
+	idWaits       func()                                // a takeover must wait for the end of a connection with the same client ID
+	resending     func(cl *mqtt.Client)                 // a resumed session's CONNACK is written, and mochi is about to send its messages again
+	routeWaits    func()                                // a message waits for a takeover to end before it is routed
+	encoding      func(cl *mqtt.Client, typ PacketType) // mochi encodes a packet for cl, before it takes cl's lock to write it
 }
 
 // withSeams gives the broker a test's seams.
