@@ -93,11 +93,18 @@ func (s *inboundIDs) toClient(cl *mqtt.Client, pk *packets.Packet) {
 	if !ok {
 		return
 	}
-	if pk.FixedHeader.Type != packets.Pubrec || pk.ReasonCode >= 0x80 && pk.ReasonCode != packets.ErrPacketIdentifierInUse.Code {
+	switch {
+	case pk.FixedHeader.Type == packets.Pubrec && pk.ReasonCode == packets.ErrPacketIdentifierInUse.Code:
+		// mochi answers a PUBLISH sent again (DUP) in a QoS 2 flow under way
+		// with PUBREC 0x91, "in use": a v5 client takes that as the message
+		// refused, and may publish it again as a new one. The flow is the
+		// same and goes on to its PUBREL [MQTT-4.3.3-10]: the PUBREC says so.
+		pk.ReasonCode = packets.CodeSuccess.Code
+		pk.Properties.ReasonString = ""
+	case pk.FixedHeader.Type != packets.Pubrec || pk.ReasonCode >= 0x80:
 		// The flow ends: a PUBACK, a PUBCOMP, or a PUBREC that refuses the
-		// message. (mochi answers a resent PUBLISH of a flow under way with
-		// PUBREC 0x91, "in use"; that flow goes on to its PUBREL.) The
-		// session's maps stay, for its next flow, until the session ends.
+		// message. The session's maps stay, for its next flow, until the
+		// session ends.
 		delete(m.toClient, pk.PacketID)
 		delete(m.toBroker, id)
 	}

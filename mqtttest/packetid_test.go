@@ -50,3 +50,39 @@ func TestPacketIDsOfBothDirectionsAreIndependent(t *testing.T) {
 		})
 	}
 }
+
+// TestQoS2ResendGetsPubrec: a client that did not get its PUBREC sends the
+// QoS 2 PUBLISH again with DUP; the broker answers with PUBREC, success, and
+// does not deliver the message twice [MQTT-4.3.3-10]. mochi answered 0x91,
+// "packet identifier in use", which an MQTT 5 client takes as the message
+// refused.
+func TestQoS2ResendGetsPubrec(t *testing.T) {
+	for _, v := range []byte{4, 5} {
+		t.Run(map[byte]string{4: "v3.1.1", 5: "v5"}[v], func(t *testing.T) {
+			b := mqtttest.NewBroker(t)
+			sub := fake.Dial(t, b.Addr(), fake.Version(v))
+			sub.Connect(fake.Connect{ClientID: "sub", CleanStart: true})
+			sub.Subscribe(2, "q2/#")
+			c := fake.Dial(t, b.Addr(), fake.Version(v), fake.Acks(fake.AckNever())) // no PUBREL: the flow stays open
+			c.Connect(fake.Connect{ClientID: "pub", CleanStart: true})
+			p := fake.Publish{Topic: "q2/x", Payload: []byte("once"), QoS: 2, PacketID: 9}
+			c.Publish(p)
+			c.Expect(mqtttest.Type(mqtttest.TypePubrec), mqtttest.PacketID(9))
+			p.Dup = true
+			c.Publish(p) // as if the PUBREC had been lost
+			if again := c.Expect(mqtttest.Type(mqtttest.TypePubrec), mqtttest.PacketID(9)); again.ReasonCode != 0 {
+				t.Errorf("%s: want reason code 0x00, success", again.Line())
+			}
+			sub.Ping() // a second delivery would be in by now
+			var got int
+			for _, r := range sub.Received() {
+				if r.Type == mqtttest.TypePublish {
+					got++
+				}
+			}
+			if got != 1 {
+				t.Errorf("the subscriber got the message %d times, want once", got)
+			}
+		})
+	}
+}

@@ -107,7 +107,7 @@ func (w *window) next() ([]byte, bool) {
 
 // releaseWindow sends the PUBLISH packets the Receive Maximum now has room
 // for: at once if no write is under way, or else from a goroutine, so that
-// reading never waits for writing.
+// reading never waits for another write.
 func (t *tapConn) releaseWindow() {
 	if t.wmu.TryLock() {
 		t.sendHeldPublishes()
