@@ -48,10 +48,17 @@ func publisherID(cl *mqtt.Client) string {
 	return cl.ID
 }
 
-// refusedPublish records a PUBLISH that WithACL refuses: mochi drops a
-// refused QoS 0 message without a word.
+// refusedPublish records a PUBLISH that mochi drops without a word: one
+// WithACL refuses (a refused QoS 0 message gets no answer), and one to a
+// $SYS topic, which mochi neither routes nor acknowledges.
 func (h *hook) refusedPublish(cl *mqtt.Client, pk *packets.Packet) {
-	if pk.FixedHeader.Type == packets.Publish && len(h.b.cfg.acl) > 0 && validTopicName(pk.TopicName) && !h.b.aclAllows(pk.TopicName, true) {
+	if pk.FixedHeader.Type != packets.Publish || cl.Net.Inline || !validTopicName(pk.TopicName) {
+		return // a wildcard topic is a protocol error: the record of the packet is malformed
+	}
+	switch {
+	case !mqtt.IsValidFilter(pk.TopicName, true):
+		h.drop(ToBroker, cl.ID, pk, pk.FixedHeader.Qos, "not routed and not acknowledged: clients may not publish to $SYS topics")
+	case len(h.b.cfg.acl) > 0 && !h.b.aclAllows(pk.TopicName, true):
 		h.drop(ToBroker, cl.ID, pk, pk.FixedHeader.Qos, "refused by WithACL: publishing to "+pk.TopicName+" is denied")
 	}
 }
@@ -188,10 +195,16 @@ func (h *hook) OnClientExpired(cl *mqtt.Client) {
 	if cl.Properties.ProtocolVersion < 5 {
 		reason = "the offline session expired with the message queued"
 	}
-	h.route.mu.Lock()
+	if !h.route.mu.TryLock() { // routing under way finishes first
+		h.b.cfg.seams.at(func(s *seams) func() { return s.expiryWaits })
+		h.route.mu.Lock()
+	}
 	h.takeovers.expired.Store(cl, true)
 	h.srv.UnsubscribeClient(cl)
 	h.recordQueued(cl, reason)
+	for _, pk := range cl.State.Inflight.GetAll(false) { // recorded as dropped: nothing may carry them over now
+		cl.State.Inflight.Delete(pk.PacketID)
+	}
 	h.route.mu.Unlock()
 	h.b.inbound.forget(cl.ID)
 }

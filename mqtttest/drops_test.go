@@ -122,6 +122,18 @@ func TestDropRefusedByACL(t *testing.T) {
 	wantReason(t, d, "refused by WithACL: delivery on private/diary is denied")
 }
 
+func TestDropPublishToSys(t *testing.T) {
+	b := mqtttest.NewBroker(t)
+	c := fake.Dial(t, b.Addr())
+	c.Connect(fake.Connect{ClientID: "c", CleanStart: true})
+	c.Publish(fake.Publish{Topic: "$SYS/broker/uptime", Payload: []byte("0"), QoS: 1}) // mochi ignores it: no PUBACK either
+	d := waitDrop(t, b, mqtttest.Topic("$SYS/#"))
+	if d.ClientID != "c" || d.Dir != mqtttest.ToBroker || d.QoS != 1 {
+		t.Errorf("drop %s: want c's QoS 1 message", d.Line())
+	}
+	wantReason(t, d, "clients may not publish to $SYS topics")
+}
+
 func TestDropQoS0ForOfflineSession(t *testing.T) {
 	b := mqtttest.NewBroker(t)
 	for _, s := range []struct {

@@ -1,6 +1,7 @@
 package mqtttest
 
 import (
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -292,5 +293,57 @@ func TestResendAfterTakeover(t *testing.T) {
 		if r.Dup {
 			t.Errorf("%s: a message the client never had was sent as a resend:\n%s", r.Line(), b.Recorder().Transcript())
 		}
+	}
+}
+
+// TestExpiryDuringDelivery: mochi looked a subscriber up, and before it
+// added the message to the subscriber's offline session, the session
+// expired: mochi unregistered the client, and the message went into a
+// session nobody holds, without a trace. Now the expiry waits for routing
+// under way, and the message is recorded as dropped with the session.
+func TestExpiryDuringDelivery(t *testing.T) {
+	s := new(seams)
+	reached, release, expiryWaits := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	var armed atomic.Bool
+	s.delivering = func(cl *mqtt.Client) {
+		if cl.ID == "fleeting" && armed.CompareAndSwap(true, false) {
+			close(reached)
+			<-release
+		}
+	}
+	s.expiryWaits = closeOnce(expiryWaits)
+	b := NewBroker(t, withSeams(s))
+	c := dialRaw(t, b)
+	// MQTT 5: CONNECT "fleeting", clean start 0, Session Expiry Interval 1 s;
+	// SUBSCRIBE exp/# at QoS 1.
+	c.Write([]byte{0x10, 0x1a, 0, 4, 'M', 'Q', 'T', 'T', 5, 0x00, 0, 0, 0x05, 0x11, 0, 0, 0, 1, 0, 8, 'f', 'l', 'e', 'e', 't', 'i', 'n', 'g'})
+	c.Write([]byte{0x82, 0x0b, 0, 1, 0x00, 0, 5, 'e', 'x', 'p', '/', '#', 0x01})
+	wait(t, b.Recorder(), ClientID("fleeting"), Type(TypeSuback))
+	c.Close()
+	wait(t, b.Recorder(), ClientID("fleeting"), Closed())
+	if err := b.Publish("exp/1", []byte("queued"), 1, false); err != nil {
+		t.Fatal(err)
+	}
+	armed.Store(true)
+	published := make(chan struct{})
+	go func() {
+		if err := b.Publish("exp/2", []byte("as it expires"), 1, false); err != nil {
+			t.Error(err)
+		}
+		close(published)
+	}()
+	<-reached
+	expired := make(chan struct{})
+	go func() { // without the fix the expiry goes on: its record of exp/1 says it is done
+		if _, err := b.Recorder().WaitFor(ctxFor(t), BrokerDropped(), Topic("exp/1")); err == nil {
+			close(expired)
+		}
+	}()
+	either(t, "the expiry", expiryWaits, expired) // it waits for the delivery, or is done
+	close(release)
+	<-published
+	d := wait(t, b.Recorder(), BrokerDropped(), Topic("exp/2"))
+	if d.ClientID != "fleeting" || !strings.Contains(d.Reason, "expired") {
+		t.Errorf("drop %s: want exp/2 dropped with fleeting's expired session", d.Line())
 	}
 }

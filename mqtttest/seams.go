@@ -18,6 +18,7 @@ type seams struct {
 	resending     func(cl *mqtt.Client)                 // a resumed session's CONNACK is written, and mochi is about to send its messages again
 	routeWaits    func()                                // a message waits for a takeover to end before it is routed
 	encoding      func(cl *mqtt.Client, typ PacketType) // mochi encodes a packet for cl, before it takes cl's lock to write it
+	expiryWaits   func()                                // a session's expiry must wait for routing under way
 }
 
 // withSeams gives the broker a test's seams.
