@@ -2,8 +2,8 @@ package mqtttest_test
 
 import (
 	"context"
-	"maps"
 	"fmt"
+	"maps"
 	"strconv"
 	"sync"
 	"testing"

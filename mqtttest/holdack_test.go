@@ -98,7 +98,7 @@ func TestAckWhileDeliveriesQueue(t *testing.T) {
 		}
 	}
 	<-reached
-	tok := c.Publish("other", 1, false, "p") // its PUBACK is written while deliveries wait
+	tok := c.Publish("other", 1, false, "p")               // its PUBACK is written while deliveries wait
 	wait(t, b.Recorder(), BrokerDropped(), Topic("other")) // routed: the broker is reading again
 	close(release)
 	if !tok.WaitTimeout(waitTime) {
