@@ -64,28 +64,21 @@ func (h *hook) refusedPublish(cl *mqtt.Client, pk *packets.Packet) {
 }
 
 // checkSubscribers records pk, which publisherID published, if no
-// subscription matches it (unless it is retained: the broker keeps it). It
-// runs as routing starts (route.go), so it sees the subscriptions mochi
-// routes to, bar a SUBSCRIBE or UNSUBSCRIBE that a client sends, or a
-// session that ends, at that very moment.
+// subscription matches it (unless it is retained: the broker keeps it), and
+// for each subscriber that mochi's topic index holds but its client list
+// does not. It runs as routing starts (route.go), so it sees the
+// subscriptions mochi routes to, bar a SUBSCRIBE or UNSUBSCRIBE that a
+// client sends, or a session that ends, at that very moment.
 func (h *hook) checkSubscribers(publisherID string, pk *packets.Packet) {
-	if h.subscribed.any(pk.TopicName, func() bool { return h.lookUpSubscribers(pk) }) || pk.FixedHeader.Retain {
-		return
+	subs := h.subscribersOf(pk.TopicName)
+	if !subs.any && !pk.FixedHeader.Retain {
+		h.drop(ToBroker, publisherID, pk, pk.FixedHeader.Qos, "no subscriber matched")
 	}
-	h.drop(ToBroker, publisherID, pk, pk.FixedHeader.Qos, "no subscriber matched")
-}
-
-// lookUpSubscribers asks mochi's topic index whether a subscription
-// matches pk's topic, and records pk for each subscriber that the index
-// holds but the client list does not, which mochi would skip without a word.
-func (h *hook) lookUpSubscribers(pk *packets.Packet) bool {
-	subs := h.srv.Topics.Subscribers(pk.TopicName)
-	for id := range subs.Subscriptions {
+	for _, id := range subs.clients { // mochi skips a subscriber it no longer knows without a word
 		if _, ok := h.srv.Clients.Get(id); !ok {
 			h.drop(ToClient, id, pk, h.deliveredQoS(id, pk), "the topic index holds a subscription of this client, but the broker no longer knows the client")
 		}
 	}
-	return len(subs.Subscriptions)+len(subs.Shared)+len(subs.InlineSubscriptions) > 0
 }
 
 // notRouted records a PUBLISH mochi took in but did not route, if it was

@@ -70,10 +70,10 @@ func (g *flowGate) next() <-chan struct{} {
 // messages in flight (see above).
 func (h *hook) waitForSubscribers(cl *mqtt.Client, topic string) {
 	window := h.b.cfg.backpressure
-	if window == 0 || atomic.LoadInt64(&h.srv.Info.Inflight) < int64(window) {
-		return // no client can have window messages in flight: nothing to look up
+	if window == 0 {
+		return
 	}
-	for id := range h.srv.Topics.Subscribers(topic).Subscriptions {
+	for _, id := range h.subscribersOf(topic).clients {
 		if id == cl.ID {
 			continue
 		}
@@ -99,6 +99,7 @@ func (t *tapConn) waitBelow(cl *mqtt.Client, window int) {
 	}
 	g.waiting.Add(1)
 	defer g.waiting.Add(-1)
+	t.seams.atClient(func(s *seams) func(*mqtt.Client) { return s.backpressure }, cl)
 	stall := time.NewTimer(backpressureStall)
 	defer stall.Stop()
 	for {

@@ -19,6 +19,7 @@ type seams struct {
 	routeWaits    func()                                // a message waits for a takeover to end before it is routed
 	encoding      func(cl *mqtt.Client, typ PacketType) // mochi encodes a packet for cl, before it takes cl's lock to write it
 	expiryWaits   func()                                // a session's expiry must wait for routing under way
+	backpressure  func(cl *mqtt.Client)                 // a message waits for cl to acknowledge one (flow.go)
 }
 
 // withSeams gives the broker a test's seams.
