@@ -263,8 +263,12 @@ func Example_fleet() {
 		fmt.Println(r.Topic, string(r.Payload))
 	}
 
+	watch := fake.Dial(t, b.Addr()) // the service that watches availability
+	watch.Connect(fake.Connect{ClientID: "watch", CleanStart: true})
+	watch.Subscribe(1, "devices/+/availability")
 	fleet.Kill("sensor-2") // power lost: the broker publishes its will
-	if _, err := rec.WaitFor(ctx, mqtttest.ClientID("sensor-2"), mqtttest.Closed()); err != nil {
+	offline := mqtttest.Where(`payload "offline"`, func(r mqtttest.Record) bool { return string(r.Payload) == "offline" })
+	if _, err := rec.WaitFor(ctx, mqtttest.ClientID("watch"), mqtttest.Publish("devices/sensor-2/availability"), offline); err != nil {
 		log.Fatal(err)
 	}
 	for _, id := range fleet.IDs() {

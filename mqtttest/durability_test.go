@@ -236,8 +236,12 @@ func (s *pahoSub) connect(t *testing.T, b *mqtttest.Broker) {
 func (s *pahoSub) takeOver(t *testing.T, b *mqtttest.Broker) {
 	intruder := fake.Dial(t, b.Addr(), fake.Acks(fake.AckNever()), fake.Timeout(durWait))
 	intruder.Connect(fake.Connect{ClientID: "dur-sub", Keepalive: 60})
-	acks := b.Recorder().Find(mqtttest.ClientID("dur-sub"), mqtttest.Type(mqtttest.TypeConnack))
-	mine := acks[len(acks)-1] // the intruder's: the broker registered it before it wrote the CONNACK
+	// The intruder's connection is the last whose CONNECT has keepalive 60;
+	// paho.mqtt.golang may have taken the session back already.
+	connects := b.Recorder().Find(mqtttest.ClientID("dur-sub"), mqtttest.Type(mqtttest.TypeConnect),
+		mqtttest.Where("keepalive 60", func(r mqtttest.Record) bool { return r.Connect != nil && r.Connect.Keepalive == 60 }))
+	conn := connects[len(connects)-1].Conn
+	mine := b.Recorder().Find(mqtttest.ConnNumber(conn), mqtttest.Type(mqtttest.TypeConnack))[0]
 	intruder.Close()
 	waitConnack(t, b, mine.Seq, mqtttest.Where("not the intruder's connection", func(r mqtttest.Record) bool { return r.Conn != mine.Conn }))
 }

@@ -122,6 +122,10 @@ func TestQoS2ResumesAfterCutAfterPubrel(t *testing.T) {
 	cut := wait(t, rec, ClientID("sub"), Closed())
 	wait(t, rec, ClientID("sub"), Type(TypePubcomp), After(cut.Seq))
 	after := flow(rec.Find(ClientID("sub"), PacketID(out.PacketID), After(cut.Seq), Where("QoS 2 flow", func(r Record) bool { return r.Type >= TypePublish && r.Type <= TypePubcomp })))
+	// paho.mqtt.golang may send PUBCOMP twice: once from its store as it
+	// resumes, if it had taken the PUBREL in before the cut, and once for
+	// the broker's PUBREL.
+	after = slices.Compact(after)
 	if want := []string{"to-client PUBREL", "to-broker PUBCOMP"}; !slices.Equal(after, want) {
 		t.Errorf("after the cut the flow was %q, want %q\n%s", after, want, rec.Transcript())
 	}
