@@ -69,11 +69,12 @@ func (b *Broker) session(id string) ClientInfo {
 	return ClientInfo{ID: id}
 }
 
-// OnSessionEstablished notes the CONNECT for Broker.Clients, and ends a
-// takeover that had no messages to send again (takeover.go).
+// OnSessionEstablished notes the CONNECT for Broker.Clients, and sends the
+// messages held while mochi sent a resumed session's messages again
+// (resume.go).
 func (h *hook) OnSessionEstablished(cl *mqtt.Client, pk packets.Packet) {
 	if t := tapOf(cl); t != nil {
-		t.resumeListed()
+		h.resumed(cl, t)
 	}
 	h.b.connects.note(ClientInfo{
 		ID: cl.ID, ProtocolVersion: pk.ProtocolVersion, CleanStart: pk.Connect.Clean,

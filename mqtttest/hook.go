@@ -37,7 +37,7 @@ func (h *hook) Provides(b byte) bool {
 		mqtt.OnSessionEstablish, mqtt.OnSessionEstablished, mqtt.OnPacketEncode,
 		mqtt.OnPacketRead, mqtt.OnPacketSent, mqtt.OnPacketProcessed, mqtt.OnPublish, mqtt.OnSubscribe, mqtt.OnSubscribed,
 		mqtt.OnUnsubscribe, mqtt.OnUnsubscribed,
-		mqtt.OnWill, mqtt.OnWillSent, mqtt.OnQosPublish, mqtt.OnQosComplete,
+		mqtt.OnWill, mqtt.OnWillSent, mqtt.OnQosComplete,
 		mqtt.OnQosDropped, mqtt.OnClientExpired, mqtt.OnRetainedExpired:
 		return true
 	}
@@ -66,8 +66,14 @@ func (h *hook) OnPacketRead(cl *mqtt.Client, pk packets.Packet) (packets.Packet,
 
 // OnPacketEncode sees each packet mochi writes to a client: it puts the
 // client's own packet identifier back on the acknowledgements of the
-// client's QoS flows.
+// client's QoS flows, and ends a takeover's hold on routing once mochi has
+// registered the new client, as it encodes its CONNACK (takeover.go).
 func (h *hook) OnPacketEncode(cl *mqtt.Client, pk packets.Packet) packets.Packet {
+	if pk.FixedHeader.Type == packets.Connack {
+		if t := tapOf(cl); t != nil {
+			t.connackEncoded()
+		}
+	}
 	h.translateOut(cl, &pk)
 	if s := h.b.cfg.seams; s != nil && s.encoding != nil {
 		s.encoding(cl, PacketType(pk.FixedHeader.Type))

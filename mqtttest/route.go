@@ -17,13 +17,16 @@ import (
 //     client, so a message added to the old client after the clone is gone;
 //   - the end of a session with its connection: attachClient clears the
 //     client's messages and unregisters it, and a message added after the
-//     clear stays in a client nobody holds.
+//     clear stays in a client nobody holds;
+//   - the expiry of an offline session (drops.go, OnClientExpired), the same
+//     way.
 //
 // So each path of mochi's that routes holds routing's read lock while it
-// routes, and takeovers and the ends of connections take the write lock.
-// The read lock is taken after any backpressure wait (flow.go) and never
-// around a write to a socket (which a Delay fault can make long), so the
-// write lock is never held up for long. Which hooks start and end each path:
+// routes, and takeovers (until the new client is registered), the ends of
+// connections and expiries take the write lock. Neither lock is held
+// around a write to a socket (which a Delay fault can make long), and the
+// read lock is taken after any backpressure wait (flow.go), so the write
+// lock is never held up for long. Which hooks start and end each path:
 //
 //	client PUBLISH, QoS 0      OnPublish                 → OnPacketProcessed
 //	client PUBLISH, QoS 1, 2   OnPacketSent (its ack)    → OnPacketProcessed
@@ -68,9 +71,9 @@ func (h *hook) startRouting(cl *mqtt.Client, pk *packets.Packet) {
 // written: mochi routes a QoS 1 or 2 PUBLISH right after its PUBACK or
 // PUBREC, and a subscription's retained messages right after its SUBACK.
 //
-// It also ends a takeover (takeover.go) once the new client's CONNACK is
-// written: mochi has registered the new client by then, and the client
-// has its CONNACK before another takeover can end the connection.
+// It also ends a takeover's hold on the client ID (takeover.go) once the new
+// client's CONNACK is written: the client has its CONNACK before another
+// takeover can end the connection.
 func (h *hook) OnPacketSent(cl *mqtt.Client, pk packets.Packet, _ []byte) {
 	switch pk.FixedHeader.Type {
 	case packets.Connack:

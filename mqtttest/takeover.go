@@ -1,6 +1,7 @@
 package mqtttest
 
 import (
+	"errors"
 	"sync"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
@@ -10,17 +11,20 @@ import (
 // A takeover is a client connecting with the ID of a session the server
 // holds. mochi (inheritClientSession) carries the old session over (clean
 // start 0) or discards it; either way it clears the old client's messages.
-// Three of mochi's races lose messages here, and the hook closes each:
+// Four of mochi's races lose or repeat messages here, and the hook closes
+// each:
 //
 //   - A message routed to the old client while its session is being cloned
 //     is lost: routing's write lock (route.go) is held from just before
-//     mochi takes over until the new client is registered (its CONNACK).
+//     mochi takes over until it has registered the new client, as it
+//     encodes the CONNACK (not while the CONNACK is written, which a Delay
+//     fault can make long).
 //   - Once it has written the CONNACK, mochi sends the new client every
-//     message of the session again (ResendInflightMessages); a message
-//     routed to the client before mochi has listed them is in the session
-//     and on the write queue, and is sent twice, the second time without
-//     DUP. So the write lock is held until mochi has listed them: its first
-//     OnQosPublish for a resend, or OnSessionEstablished when there is none.
+//     message of the session again, while messages routed to the client
+//     meanwhile go out through its write queue: out of order, and twice if
+//     routed before mochi listed the session's messages. The tap holds them
+//     back until mochi has sent the session's messages again, and leaves
+//     the second copies out (resume.go).
 //   - When a connection whose session ends with it (clean session, or
 //     session expiry 0) closes, attachClient checks IsTakenOver and then
 //     deletes the client ID from the client list; a new client with that
@@ -28,7 +32,7 @@ import (
 //     nothing more. The end of a connection and a takeover of its ID are
 //     serialised by a lock per client ID, held from OnDisconnect until the
 //     broker is done with the connection, and from OnSessionEstablish until
-//     the new client is registered.
+//     the new client's CONNACK is written.
 //   - mochi writes the takeover's DISCONNECT while it holds no lock of its
 //     own but ours; a client that stopped reading would stall every
 //     routing. The hook ends the old connection itself first, with the
@@ -48,17 +52,16 @@ type takeover struct {
 
 // OnSessionEstablish runs just before mochi looks for a session with cl's ID
 // and takes it over: it serialises that with the end of the old connection
-// and with routing, until cl is registered and mochi has listed the
-// session's messages to send again.
+// until cl's CONNACK is written, and with routing until cl is registered.
 func (h *hook) OnSessionEstablish(cl *mqtt.Client, pk packets.Packet) {
 	t := tapOf(cl)
 	if t == nil {
 		return
 	}
 	unlockID := h.takeovers.ids.lock(cl.ID, func() { h.b.cfg.seams.at(func(s *seams) func() { return s.idWaits }) })
+	t.onConnack(unlockID)
 	old, ok := h.srv.Clients.Get(cl.ID)
 	if !ok || old == cl {
-		t.onConnack(unlockID)
 		return
 	}
 	if !old.Closed() {
@@ -73,33 +76,42 @@ func (h *hook) OnSessionEstablish(cl *mqtt.Client, pk packets.Packet) {
 		h.b.inbound.forget(cl.ID)
 	}
 	h.takeovers.byID.Store(cl.ID, takeover{old: old, carried: carried})
-	t.onConnack(func() {
+	t.onConnackEncoded(func() {
 		useReceiveMaximum(cl, cl.Properties.Props.ReceiveMaximum) // mochi set its quota anew for the session it gave cl
+		if carried {
+			t.resume.close(sessionIDs(cl))
+		}
 		h.takeovers.byID.Delete(cl.ID)
-	})
-	t.onResume(func() {
 		h.route.mu.Unlock()
-		unlockID()
 	})
 }
 
-// OnQosPublish sees each QoS 1 or 2 message mochi puts in cl's session or
-// sends it again; the first resend of a resumed session ends a takeover
-// (takeover.go): mochi has listed the messages to send again by then.
-func (h *hook) OnQosPublish(cl *mqtt.Client, pk packets.Packet, _ int64, _ int) {
-	if pk.FixedHeader.Dup || pk.FixedHeader.Type != packets.Publish {
-		if t := tapOf(cl); t != nil {
-			t.resumeListed()
-		}
+// sessionIDs returns the packet IDs of the messages in cl's session.
+func sessionIDs(cl *mqtt.Client) []uint16 {
+	all := cl.State.Inflight.GetAll(false)
+	ids := make([]uint16, len(all))
+	for i, pk := range all {
+		ids[i] = pk.PacketID
 	}
+	return ids
 }
+
+// errTakenOver is what a write of a QoS 1 or 2 PUBLISH to a connection
+// being taken over returns.
+var errTakenOver = errors.New("the session is being taken over by a new connection: the message goes to it")
 
 // endTakenOver ends the connection of a client whose session a new
-// connection takes over [MQTT-3.1.4-3].
+// connection takes over [MQTT-3.1.4-3]. From now on the old connection gets
+// no QoS 1 or 2 message: each is in the session the new connection takes,
+// which sends it (mochi's writer could otherwise still write one to the
+// old connection after the new one had it).
 func (h *hook) endTakenOver(old *mqtt.Client) {
 	if t := tapOf(old); t != nil {
 		t.expectClose("broker", "session taken over by a new connection with the same client ID")
 		t.limitWrites(shutdownDeadline())
+		t.wmu.Lock() // a write under way ends first, within the limit
+		t.wover = true
+		t.wmu.Unlock()
 	}
 	if old.Properties.ProtocolVersion < 5 {
 		old.Stop(packets.ErrSessionTakenOver)

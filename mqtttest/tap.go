@@ -29,13 +29,13 @@ type tapConn struct {
 	lastIn    PacketType // type of the last frame from the client
 	closedBy  string     // who closed first, "" while open
 	reason    string
-	emitted   bool                   // the close record is written
-	cause     error                  // why the broker stopped the client, from its OnDisconnect hook
-	wlimit    time.Time              // once set, no write deadline may be later (see limitWrites)
-	ending    string                 // why the client's session ends with the connection; "" while it does not
-	atConnack func()                 // run once, when the CONNACK is written or the broker is done with the connection
-	atFinish  []func()               // run when the broker is done with the connection
-	atResume  atomic.Pointer[func()] // run once, when mochi has listed a resumed session's messages to send again
+	emitted   bool      // the close record is written
+	cause     error     // why the broker stopped the client, from its OnDisconnect hook
+	wlimit    time.Time // once set, no write deadline may be later (see limitWrites)
+	ending    string    // why the client's session ends with the connection; "" while it does not
+	atConnack func()    // run once, when the CONNACK is written or the broker is done with the connection
+	atEncode  func()    // run once, when mochi encodes the CONNACK or the broker is done with the connection
+	atFinish  []func()  // run when the broker is done with the connection
 
 	route       routeState  // routing this connection's goroutine does (route.go)
 	willRouting atomic.Bool // the client's will is being routed
@@ -44,6 +44,7 @@ type tapConn struct {
 
 	flow      flowGate      // backpressure (flow.go)
 	window    window        // the client's Receive Maximum (window.go)
+	resume    resumeGate    // a resumed session's messages go first (resume.go)
 	seams     *seams        // this package's tests only
 	faults    *faultSet     // the broker's fault rules; nil for none
 	frozen    atomic.Bool   // half-open: nothing passes either way
@@ -73,6 +74,7 @@ type tapConn struct {
 	wraw  bool
 	wcut  bool  // a fault cut the connection: write nothing more
 	wfail error // a write to the socket failed: the connection is lost, and nothing more is written or recorded
+	wover bool  // a takeover ends the connection: its QoS 1 and 2 PUBLISH packets are not written (takeover.go)
 }
 
 // releaseMark holds back rout's bytes from start on until at.
@@ -216,7 +218,7 @@ func (t *tapConn) Write(p []byte) (int, error) {
 		t.wpend = append(t.wpend, p...)
 		b = t.wpend
 	}
-	if !t.faults.active() && !t.frozen.Load() && !t.window.on.Load() { // the common case: p passes as it is
+	if !t.faults.active() && !t.frozen.Load() && !t.window.on.Load() && !t.resume.on.Load() && !t.wover { // the common case: p passes as it is
 		used, raw := t.recordFrames(ToClient, b, t.wraw, false)
 		t.wraw = raw
 		t.wpend = append(t.wpend[:0], b[used:]...)
@@ -265,7 +267,12 @@ func (t *tapConn) recordFrames(dir Direction, b []byte, raw, forward bool) (used
 			return used, false
 		}
 		frame := b[used : used+total]
-		if dir == ToClient && forward && t.window.hold(frame) { // recorded when it is sent
+		if dir == ToClient && t.wover && isQoSPublish(frame) {
+			t.werr = errTakenOver
+			used += total
+			continue
+		}
+		if dir == ToClient && forward && (t.resume.take(frame) || t.window.hold(frame)) { // recorded when it is sent
 			used += total
 			continue
 		}

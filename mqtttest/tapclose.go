@@ -73,8 +73,8 @@ func (t *tapConn) finish(err error) {
 	t.settle("broker", reason, false)
 	t.markDead()
 	t.raw.Close()
+	t.connackEncoded()
 	t.connackWritten()
-	t.resumeListed()
 	t.mu.Lock()
 	fns := t.atFinish
 	t.atFinish = nil

@@ -1,7 +1,8 @@
 package mqtttest
 
 // What the hook notes on a connection, for later: why its session ends, and
-// what to do once its CONNACK is written or the broker is done with it.
+// what to do once its CONNACK is encoded or written or the broker is done
+// with it.
 
 // setSessionEnd notes why the client's session ends with the connection.
 func (t *tapConn) setSessionEnd(reason string) {
@@ -36,24 +37,29 @@ func (t *tapConn) connackWritten() {
 	}
 }
 
+// onConnackEncoded makes fn run once, when mochi encodes the CONNACK (it
+// has registered the client by then) or, if it never does, when it is done
+// with the connection.
+func (t *tapConn) onConnackEncoded(fn func()) {
+	t.mu.Lock()
+	t.atEncode = fn
+	t.mu.Unlock()
+}
+
+// connackEncoded runs what onConnackEncoded asked for.
+func (t *tapConn) connackEncoded() {
+	t.mu.Lock()
+	fn := t.atEncode
+	t.atEncode = nil
+	t.mu.Unlock()
+	if fn != nil {
+		fn()
+	}
+}
+
 // onFinish makes fn run when the broker is done with the connection.
 func (t *tapConn) onFinish(fn func()) {
 	t.mu.Lock()
 	t.atFinish = append(t.atFinish, fn)
 	t.mu.Unlock()
-}
-
-// onResume makes fn run once, when mochi has listed the messages of a
-// resumed session to send again (resumeListed), or else when the session is
-// established or the broker is done with the connection.
-func (t *tapConn) onResume(fn func()) {
-	t.atResume.Store(&fn)
-}
-
-// resumeListed runs what onResume asked for. It costs an atomic swap when
-// nothing was asked, as mochi calls it for every QoS 1 and 2 flow.
-func (t *tapConn) resumeListed() {
-	if fn := t.atResume.Swap(nil); fn != nil {
-		(*fn)()
-	}
 }

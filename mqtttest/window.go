@@ -138,9 +138,14 @@ func (t *tapConn) sendHeldPublishes() {
 	t.flushOut()
 }
 
+// isQoSPublish reports whether frame is a QoS 1 or 2 PUBLISH.
+func isQoSPublish(frame []byte) bool {
+	return PacketType(frame[0]>>4) == TypePublish && (frame[0]>>1)&3 != 0
+}
+
 // publishID returns the packet ID of a QoS 1 or 2 PUBLISH frame.
 func publishID(frame []byte) (uint16, bool) {
-	if PacketType(frame[0]>>4) != TypePublish || (frame[0]>>1)&3 == 0 {
+	if !isQoSPublish(frame) {
 		return 0, false
 	}
 	_, h, err := frameLength(frame)
