@@ -37,7 +37,7 @@ func (h *hook) Provides(b byte) bool {
 		mqtt.OnSessionEstablish, mqtt.OnSessionEstablished, mqtt.OnPacketEncode,
 		mqtt.OnPacketRead, mqtt.OnPacketSent, mqtt.OnPacketProcessed, mqtt.OnPublish, mqtt.OnSubscribe, mqtt.OnSubscribed,
 		mqtt.OnUnsubscribe, mqtt.OnUnsubscribed,
-		mqtt.OnWill, mqtt.OnWillSent, mqtt.OnQosComplete,
+		mqtt.OnWill, mqtt.OnWillSent, mqtt.OnQosPublish, mqtt.OnQosComplete,
 		mqtt.OnQosDropped, mqtt.OnClientExpired, mqtt.OnRetainedExpired:
 		return true
 	}

@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
+	"github.com/mochi-mqtt/server/v2/packets"
 )
 
 // When a connection resumes a session, mochi writes the CONNACK and then
@@ -18,9 +19,9 @@ import (
 // So the tap holds back each QoS 1 or 2 PUBLISH without DUP from just
 // before mochi registers the resuming client until it has sent the
 // session's messages again (OnSessionEstablished), noting the packet IDs
-// of the resends. Then it works out which resends also sit on the write
-// queue (stale): sent again, but not in the session when its CONNACK was
-// encoded, and still in it now. It sends what it held, in order, except
+// of the resends and of the messages routed to the client meanwhile
+// (OnQosPublish). Then it works out which resends also sit on the write
+// queue (stale): sent again, routed meanwhile, and still in the session. It sends what it held, in order, except
 // those copies, and leaves out the first PUBLISH without DUP with each
 // stale packet ID still to come from the queue. The queue is first in,
 // first out, and a packet ID is used again only after the client has
@@ -37,24 +38,29 @@ type resumeGate struct {
 	on      atomic.Bool // holding or leaving out: frames to the client go through take
 	mu      sync.Mutex
 	holding bool                // until mochi has sent the session again
-	before  map[uint16]struct{} // packet IDs in the session when its CONNACK was encoded
+	routed  map[uint16]struct{} // packet IDs of the messages routed to the client while holding
 	resent  map[uint16]struct{} // packet IDs of the PUBLISH packets sent again
 	queue   [][]byte            // held frames, oldest first
 	stale   map[uint16]struct{} // packet IDs whose copy on the write queue is still to come
 }
 
-// close starts holding PUBLISH packets back; before lists the packet IDs in
-// the session as it is handed to the client.
-func (g *resumeGate) close(before []uint16) {
+// close starts holding PUBLISH packets back.
+func (g *resumeGate) close() {
 	g.mu.Lock()
 	g.holding = true
-	g.before = make(map[uint16]struct{}, len(before))
-	for _, id := range before {
-		g.before[id] = struct{}{}
-	}
-	g.resent = map[uint16]struct{}{}
+	g.routed, g.resent = map[uint16]struct{}{}, map[uint16]struct{}{}
 	g.mu.Unlock()
 	g.on.Store(true)
+}
+
+// routedTo notes the packet ID of a message routed to the client: put in
+// its session, and on its write queue.
+func (g *resumeGate) routedTo(id uint16) {
+	g.mu.Lock()
+	if g.holding {
+		g.routed[id] = struct{}{}
+	}
+	g.mu.Unlock()
 }
 
 // take decides on a frame to the client while the gate is on: it holds a
@@ -93,7 +99,7 @@ func (g *resumeGate) take(frame []byte) bool {
 }
 
 // findStale works out which packet IDs were sent again and also sit on the
-// write queue: not in the session when the gate closed, and in it now
+// write queue: routed to the client while holding, and in its session now
 // (inSession). The caller holds routing's write lock, so every message
 // routed to the client is on the queue by now.
 func (g *resumeGate) findStale(inSession func(uint16) bool) {
@@ -104,7 +110,7 @@ func (g *resumeGate) findStale(inSession func(uint16) bool) {
 	}
 	g.stale = map[uint16]struct{}{}
 	for id := range g.resent {
-		if _, was := g.before[id]; !was && inSession(id) {
+		if _, ok := g.routed[id]; ok && inSession(id) {
 			g.stale[id] = struct{}{}
 		}
 	}
@@ -126,12 +132,23 @@ func (g *resumeGate) open() [][]byte {
 		}
 		out = append(out, f)
 	}
-	g.holding, g.queue, g.before, g.resent = false, nil, nil, nil
+	g.holding, g.queue, g.routed, g.resent = false, nil, nil, nil
 	if len(g.stale) == 0 {
 		g.stale = nil
 		g.on.Store(false)
 	}
 	return out
+}
+
+// OnQosPublish sees each QoS 1 or 2 message mochi puts in a client's session
+// or sends again: it notes those routed to a client whose session resumes.
+func (h *hook) OnQosPublish(cl *mqtt.Client, pk packets.Packet, _ int64, _ int) {
+	if pk.FixedHeader.Type != packets.Publish || pk.FixedHeader.Dup {
+		return
+	}
+	if t := tapOf(cl); t != nil && t.resume.on.Load() {
+		t.resume.routedTo(pk.PacketID)
+	}
 }
 
 // resumed runs once mochi has sent a resumed session's messages again, and

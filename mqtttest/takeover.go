@@ -79,21 +79,11 @@ func (h *hook) OnSessionEstablish(cl *mqtt.Client, pk packets.Packet) {
 	t.onConnackEncoded(func() {
 		useReceiveMaximum(cl, cl.Properties.Props.ReceiveMaximum) // mochi set its quota anew for the session it gave cl
 		if carried {
-			t.resume.close(sessionIDs(cl))
+			t.resume.close()
 		}
 		h.takeovers.byID.Delete(cl.ID)
 		h.route.mu.Unlock()
 	})
-}
-
-// sessionIDs returns the packet IDs of the messages in cl's session.
-func sessionIDs(cl *mqtt.Client) []uint16 {
-	all := cl.State.Inflight.GetAll(false)
-	ids := make([]uint16, len(all))
-	for i, pk := range all {
-		ids[i] = pk.PacketID
-	}
-	return ids
 }
 
 // errTakenOver is what a write of a QoS 1 or 2 PUBLISH to a connection
