@@ -21,9 +21,10 @@ import (
 // session's messages again (OnSessionEstablished), noting the packet IDs
 // of the resends and of the messages routed to the client meanwhile
 // (OnQosPublish). Then it works out which resends also sit on the write
-// queue (stale): sent again, routed meanwhile, and still in the session. It sends what it held, in order, except
-// those copies, and leaves out the first PUBLISH without DUP with each
-// stale packet ID still to come from the queue. The queue is first in,
+// queue (stale): sent again, routed meanwhile, and still in the session.
+// It sends what it held, in order, except those copies, and leaves out the
+// first PUBLISH without DUP with each stale packet ID still to come from
+// the queue. The queue is first in,
 // first out, and a packet ID is used again only after the client has
 // acknowledged it, which mochi reads only after that, so the copy comes
 // before any new message with its packet ID. (A takeover that ends the

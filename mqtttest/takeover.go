@@ -96,18 +96,23 @@ var errTakenOver = errors.New("the session is being taken over by a new connecti
 // which sends it (mochi's writer could otherwise still write one to the
 // old connection after the new one had it).
 func (h *hook) endTakenOver(old *mqtt.Client) {
-	if t := tapOf(old); t != nil {
+	t := tapOf(old)
+	if t != nil {
 		t.expectClose("broker", "session taken over by a new connection with the same client ID")
 		t.limitWrites(shutdownDeadline())
-		t.wmu.Lock() // a write under way ends first, within the limit
-		t.wover = true
-		t.wmu.Unlock()
+		t.wover.Store(true)
+		t.markDead() // a fault delay on a write under way ends: what it holds is in the session
 	}
 	if old.Properties.ProtocolVersion < 5 {
 		old.Stop(packets.ErrSessionTakenOver)
-		return
+	} else {
+		_ = h.srv.DisconnectClient(old, packets.ErrSessionTakenOver)
 	}
-	_ = h.srv.DisconnectClient(old, packets.ErrSessionTakenOver)
+	if t != nil { // a barrier: a write under way ends, recorded, before the new connection gets anything
+		t.wmu.Lock()
+		//lint:ignore SA2001 the empty critical section is the barrier
+		t.wmu.Unlock()
+	}
 }
 
 // superseded reports whether cl is a client a takeover is replacing or has

@@ -1,7 +1,9 @@
 package mqtttest_test
 
 import (
+	"context"
 	"testing"
+	"time"
 
 	"github.com/mqtt-testkit/testkit/fake"
 	"github.com/mqtt-testkit/testkit/mqtttest"
@@ -36,6 +38,36 @@ func TestTakeoverEndsTheOldConnection(t *testing.T) {
 			c := waitFor(t, b, mqtttest.Closed(), mqtttest.ConnNumber(1)) // written once the broker is done with it
 			if c.ClosedBy != "broker" || c.Reason != "session taken over by a new connection with the same client ID" {
 				t.Errorf("%s: want closed by broker: session taken over ...", c.Line())
+			}
+		})
+	}
+}
+
+// TestTakeoverOfDelayedConnection: a Delay fault holds a PUBLISH to a
+// connection that a takeover ends. The takeover does not wait for the
+// delay, and the new connection gets the message as a resend.
+func TestTakeoverOfDelayedConnection(t *testing.T) {
+	for _, v := range []byte{4, 5} {
+		t.Run(map[byte]string{4: "v3.1.1", 5: "v5"}[v], func(t *testing.T) {
+			b := mqtttest.NewBroker(t)
+			old := fake.Dial(t, b.Addr(), fake.Version(v), fake.Acks(fake.AckNever()))
+			old.Connect(fake.Connect{ClientID: "twin", SessionExpiry: 60})
+			old.Subscribe(1, "d/#")
+			if _, err := b.Inject(mqtttest.Delay(time.Hour, mqtttest.Publish("d/#"), mqtttest.Dir(mqtttest.ToClient)).Times(1)); err != nil {
+				t.Fatal(err)
+			}
+			if err := b.Publish("d/1", []byte("held"), 1, false); err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if _, err := b.Recorder().WaitFor(ctx, mqtttest.Publish("d/1")); err != nil { // recorded as the delay starts
+				t.Fatal(err)
+			}
+			again := fake.Dial(t, b.Addr(), fake.Version(v), fake.Timeout(10*time.Second))
+			again.Connect(fake.Connect{ClientID: "twin", SessionExpiry: 60})
+			if r := again.Expect(mqtttest.Publish("d/1")); !r.Dup {
+				t.Errorf("%s: want the message sent again, with DUP", r.Line())
 			}
 		})
 	}

@@ -70,11 +70,11 @@ type tapConn struct {
 	hold  atomic.Bool // held is in use: writes wait for the broker to read again
 	wpend []byte      // the start of a frame whose end has not been written yet
 	wout  []byte      // frames to write, when faults change what is written
-	werr  error       // a write to the socket failed
+	werr  error       // what the Write under way returns: a failed write, or errTakenOver
 	wraw  bool
-	wcut  bool  // a fault cut the connection: write nothing more
-	wfail error // a write to the socket failed: the connection is lost, and nothing more is written or recorded
-	wover bool  // a takeover ends the connection: its QoS 1 and 2 PUBLISH packets are not written (takeover.go)
+	wcut  bool        // a fault cut the connection: write nothing more
+	wfail error       // a write to the socket failed: the connection is lost, and nothing more is written or recorded
+	wover atomic.Bool // a takeover ends the connection: its QoS 1 and 2 PUBLISH packets are not written (takeover.go)
 }
 
 // releaseMark holds back rout's bytes from start on until at.
@@ -218,7 +218,7 @@ func (t *tapConn) Write(p []byte) (int, error) {
 		t.wpend = append(t.wpend, p...)
 		b = t.wpend
 	}
-	if !t.faults.active() && !t.frozen.Load() && !t.window.on.Load() && !t.resume.on.Load() && !t.wover { // the common case: p passes as it is
+	if !t.faults.active() && !t.frozen.Load() && !t.window.on.Load() && !t.resume.on.Load() && !t.wover.Load() { // the common case: p passes as it is
 		used, raw := t.recordFrames(ToClient, b, t.wraw, false)
 		t.wraw = raw
 		t.wpend = append(t.wpend[:0], b[used:]...)
@@ -267,7 +267,7 @@ func (t *tapConn) recordFrames(dir Direction, b []byte, raw, forward bool) (used
 			return used, false
 		}
 		frame := b[used : used+total]
-		if dir == ToClient && t.wover && isQoSPublish(frame) {
+		if dir == ToClient && t.wover.Load() && isQoSPublish(frame) {
 			t.werr = errTakenOver
 			used += total
 			continue
