@@ -90,6 +90,7 @@ func Start(opts ...Option) (*Broker, error) {
 
 func start(cfg *config) (*Broker, error) {
 	b := &Broker{cfg: cfg, rec: newRecorder(cfg.recordLimit), log: cfg.logger, faults: new(faultSet)}
+	b.rec.settler = b.settle
 	if b.log == nil {
 		b.log = slog.New(slog.DiscardHandler)
 	}

@@ -16,8 +16,9 @@ type Recorder struct {
 	log     recordLog
 	seq     uint64 // Seq of the last record appended
 	dropped uint64
-	limit   int           // 0: no limit
-	changed chan struct{} // closed on the next append; nil when nobody waits
+	limit   int                       // 0: no limit
+	changed chan struct{}             // closed on the next append; nil when nobody waits
+	settler func(time.Duration) error // Broker.settle; nil for a Proxy's recorder
 }
 
 // newRecorder returns an empty Recorder that keeps at most limit records (0: all).

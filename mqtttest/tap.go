@@ -64,6 +64,10 @@ type tapConn struct {
 	rcut  bool          // a fault cut the connection: pass nothing more
 	rerr  error
 
+	// What Settle looks at (settle.go), written by the reading goroutine.
+	waiting atomic.Bool   // the broker has handled every frame it was given and waits for the socket
+	reads   atomic.Uint64 // socket reads that returned
+
 	// Write side, guarded by wmu.
 	wmu   sync.Mutex
 	held  []byte      // bytes to the client held back behind an acknowledgement (holdack.go)
@@ -174,7 +178,10 @@ func (t *tapConn) fill() {
 		copy(nb, t.rin)
 		t.rin = nb
 	}
+	t.waiting.Store(true)
 	n, err := t.Conn.Read(t.rin[len(t.rin):cap(t.rin)])
+	t.reads.Add(1)
+	t.waiting.Store(false)
 	t.rin = t.rin[:len(t.rin)+n]
 	used, raw := t.recordFrames(ToBroker, t.rin, t.rraw, true)
 	t.rraw = raw

@@ -115,12 +115,9 @@ func (t *tapConn) settle(by, reason string, first bool) {
 
 // state describes the connection for a report on a broker that will not close.
 func (t *tapConn) state() string {
+	who := t.name()
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	who := t.clientID
-	if who == "" {
-		who = fmt.Sprintf("conn#%d", t.conn)
-	}
 	switch {
 	case t.version == 0:
 		return who + ": waiting for CONNECT"

@@ -1,0 +1,147 @@
+package mqtttest
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+	"sync/atomic"
+	"time"
+	"unsafe"
+
+	mqtt "github.com/mochi-mqtt/server/v2"
+)
+
+// Settle waits until the broker has finished with everything it has read:
+// every packet read from any connection has been handled, every message
+// that handling routed has been written to its subscriber (or dropped, with
+// a record), and every connection that ended has been handled to the end
+// (its will published). It is the barrier in front of a check that
+// something did not happen: after Settle, a delivery that is not recorded
+// was not made.
+//
+// Settle sees only what the broker has read: bytes a client has written
+// that the broker has not read yet are after the barrier; so are timers
+// (will delay, session expiry, keepalive). A Delay fault on a packet, or a
+// subscriber that has stopped reading, holds Settle up until it passes. It
+// returns an error saying what was still busy if that takes longer than
+// timeout, and an error after Close.
+func (b *Broker) Settle(timeout time.Duration) error {
+	return b.rec.Settle(timeout)
+}
+
+// Settle does what Broker.Settle does, for the broker this recorder belongs
+// to, so that code holding only the recorder (the assert package) can use
+// it. A Proxy cannot see into its upstream broker: its recorder's Settle
+// returns ErrCannotSettle at once.
+func (rc *Recorder) Settle(timeout time.Duration) error {
+	if rc.settler == nil {
+		return ErrCannotSettle
+	}
+	return rc.settler(timeout)
+}
+
+// ErrCannotSettle is returned by Settle for a recorder whose traffic goes to
+// a broker the tap cannot see into (a Proxy's).
+var ErrCannotSettle = errors.New("mqtttest: Settle: the tap cannot see when the upstream broker has finished (a Proxy's recorder)")
+
+// errSettleClosed is Settle's error after Close.
+var errSettleClosed = errors.New("mqtttest: Settle: the broker is closed")
+
+// settle waits for the broker to go quiet: two looks at every connection and
+// client agree that nothing is under way and nothing happened in between.
+func (b *Broker) settle(timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	pause := 20 * time.Microsecond
+	for {
+		if b.closed.Load() {
+			return errSettleClosed
+		}
+		busy := b.busy()
+		if busy == "" {
+			return nil
+		}
+		if !time.Now().Before(deadline) {
+			return fmt.Errorf("mqtttest: Settle: the broker was still busy after %v: %s", timeout, busy)
+		}
+		time.Sleep(min(pause, time.Until(deadline))) // a poll of a condition, not a guess at timing
+		pause = min(2*pause, 2*time.Millisecond)
+	}
+}
+
+// busy returns what the broker is doing, or "" when it has finished with
+// everything it has read. It looks at the connections, then at the clients'
+// write queues, then at the connections again: a connection that handled a
+// packet in between shows a new read count, so a message routed after the
+// queues were looked at cannot slip through.
+func (b *Broker) busy() string {
+	before, busy := b.readers()
+	if busy != "" {
+		return busy
+	}
+	if busy := b.writing(); busy != "" {
+		return busy
+	}
+	after, busy := b.readers()
+	if busy != "" {
+		return busy
+	}
+	if !reflect.DeepEqual(before, after) {
+		return "a connection read a packet while Settle looked"
+	}
+	return ""
+}
+
+// readers returns the read count of every connection, or what one of them
+// is doing when it is not waiting for its client.
+func (b *Broker) readers() (map[uint64]uint64, string) {
+	reads := map[uint64]uint64{}
+	var busy []string
+	b.eachConn(func(t *tapConn) {
+		reads[t.conn] = t.reads.Load()
+		if !t.waiting.Load() {
+			busy = append(busy, t.name()+" is handling a packet or ending")
+		}
+	})
+	sort.Strings(busy)
+	return reads, strings.Join(busy, "; ")
+}
+
+// writing names the connected clients whose write queue is not empty.
+func (b *Broker) writing() string {
+	var busy []string
+	for _, cl := range b.server().Clients.GetAll() {
+		if cl.Closed() {
+			continue
+		}
+		if n := queuedCount(cl); n != 0 {
+			busy = append(busy, fmt.Sprintf("%s has %d packet(s) to write", cl.ID, n))
+		}
+	}
+	sort.Strings(busy)
+	return strings.Join(busy, "; ")
+}
+
+// queuedCount returns how many packets mochi has queued for cl and not yet
+// finished writing (ClientState.outboundQty, unexported: mochi counts a
+// packet out only after its write returns). TestQueuedCountField fails if
+// mochi renames it.
+func queuedCount(cl *mqtt.Client) int32 {
+	f := reflect.ValueOf(&cl.State).Elem().FieldByName("outboundQty")
+	if !f.IsValid() || f.Kind() != reflect.Int32 {
+		return 0
+	}
+	return atomic.LoadInt32((*int32)(unsafe.Pointer(f.UnsafeAddr())))
+}
+
+// name is the connection as messages show it: its client ID, or its number
+// before CONNECT.
+func (t *tapConn) name() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.clientID == "" {
+		return fmt.Sprintf("conn#%d", t.conn)
+	}
+	return t.clientID
+}

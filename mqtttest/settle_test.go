@@ -1,0 +1,99 @@
+package mqtttest_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mqtt-testkit/testkit/fake"
+	"github.com/mqtt-testkit/testkit/mqtttest"
+)
+
+// subscribed connects a raw client and subscribes it to filter at QoS 0.
+func subscribed(t *testing.T, b *mqtttest.Broker, id, filter string) *fake.Client {
+	t.Helper()
+	c := fake.Dial(t, b.Addr())
+	c.Connect(fake.Connect{ClientID: id, CleanStart: true})
+	c.Subscribe(0, filter)
+	return c
+}
+
+// TestSettleWaitsForRouting holds a PUBLISH on its way into the broker with
+// a Delay fault. Once the broker has read it, Settle must return only after
+// the message has been routed and written to the subscriber: its delivery
+// is recorded without any further wait.
+func TestSettleWaitsForRouting(t *testing.T) {
+	b := mqtttest.NewBroker(t)
+	subscribed(t, b, "sub", "settle/#")
+	pub := fake.Dial(t, b.Addr())
+	pub.Connect(fake.Connect{ClientID: "pub", CleanStart: true})
+	if _, err := b.Inject(mqtttest.Delay(100*time.Millisecond, mqtttest.Publish("settle/#"), mqtttest.ClientID("pub"))); err != nil {
+		t.Fatal(err)
+	}
+	pub.Publish(fake.Publish{Topic: "settle/a", Payload: []byte("x")})
+	waitFor(t, b, mqtttest.Publish("settle/a"), mqtttest.ClientID("pub")) // the broker has read it
+	if err := b.Settle(10 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if got := b.Recorder().Find(mqtttest.Publish("settle/a"), mqtttest.ClientID("sub")); len(got) != 1 {
+		t.Fatalf("after Settle, %d deliveries to sub are recorded, want 1", len(got))
+	}
+}
+
+// TestSettleWaitsForTheWill cuts a client with a will. Once the cut is
+// recorded, Settle must return only after the broker has published the will.
+func TestSettleWaitsForTheWill(t *testing.T) {
+	b := mqtttest.NewBroker(t)
+	subscribed(t, b, "watch", "wills/#")
+	dev := fake.Dial(t, b.Addr())
+	dev.Connect(fake.Connect{ClientID: "dev", CleanStart: true, Will: &fake.Will{Topic: "wills/dev", Payload: []byte("gone")}})
+	if _, err := b.Inject(mqtttest.CutBefore(mqtttest.Type(mqtttest.TypePingreq), mqtttest.ClientID("dev"))); err != nil {
+		t.Fatal(err)
+	}
+	dev.SendRaw([]byte{0xc0, 0x00}) // PINGREQ
+	waitFor(t, b, mqtttest.Closed(), mqtttest.ClientID("dev"))
+	if err := b.Settle(10 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if got := b.Recorder().Find(mqtttest.Publish("wills/dev"), mqtttest.ClientID("watch")); len(got) != 1 {
+		t.Fatalf("after Settle, %d will deliveries to watch are recorded, want 1", len(got))
+	}
+}
+
+// TestSettleNamesWhatIsBusy holds a delivery to a subscriber for a minute:
+// Settle gives up after its timeout and says which client is still being
+// written to.
+func TestSettleNamesWhatIsBusy(t *testing.T) {
+	b := mqtttest.NewBroker(t)
+	subscribed(t, b, "slow", "busy/#")
+	if _, err := b.Inject(mqtttest.Delay(time.Minute, mqtttest.Publish("busy/#"), mqtttest.Dir(mqtttest.ToClient))); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Publish("busy/a", []byte("x"), 0, false); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, b, mqtttest.Publish("busy/a"), mqtttest.ClientID("slow")) // the write is under way
+	err := b.Settle(50 * time.Millisecond)
+	if err == nil || !strings.Contains(err.Error(), "slow has 1 packet(s) to write") {
+		t.Fatalf("Settle = %v, want it to name slow's queued packet", err)
+	}
+}
+
+// TestSettleAfterClose returns an error at once.
+func TestSettleAfterClose(t *testing.T) {
+	b := mqtttest.NewBroker(t)
+	b.Close()
+	if err := b.Settle(time.Minute); err == nil || !strings.Contains(err.Error(), "closed") {
+		t.Fatalf("Settle after Close = %v, want an error saying the broker is closed", err)
+	}
+}
+
+// TestProxyCannotSettle: a proxy's recorder cannot see into its upstream.
+func TestProxyCannotSettle(t *testing.T) {
+	b := mqtttest.NewBroker(t)
+	p := mqtttest.NewProxy(t, b.Addr())
+	if err := p.Recorder().Settle(time.Second); !errors.Is(err, mqtttest.ErrCannotSettle) {
+		t.Fatalf("proxy Settle = %v, want ErrCannotSettle", err)
+	}
+}
