@@ -104,6 +104,25 @@ func TestExpectNothingFailure(t *testing.T) {
 	}
 }
 
+// TestExpectNothingBarrier: a packet the broker sends in answer to what
+// the client sent before ExpectNothing is caught, however late it comes and
+// however short the window. A Delay fault holds the broker's PUBACK for
+// longer than the window; the barrier's PINGRESP cannot overtake it (a
+// delay never reorders), so ExpectNothing still sees it.
+func TestExpectNothingBarrier(t *testing.T) {
+	b := mqtttest.NewBroker(t)
+	ft := &fakeT{TB: t}
+	c := fake.Dial(ft, b.Addr())
+	succeed(t, ft, func() { c.Connect(fake.Connect{ClientID: "late", CleanStart: true}) })
+	if _, err := b.Inject(mqtttest.Delay(200*time.Millisecond, mqtttest.Type(mqtttest.TypePuback))); err != nil {
+		t.Fatal(err)
+	}
+	wantFailure(t, ft, func() {
+		c.Publish(fake.Publish{Topic: "late", Payload: []byte("slow"), QoS: 1, PacketID: 7})
+		c.ExpectNothing(time.Millisecond, mqtttest.Type(mqtttest.TypePuback))
+	}, `ExpectNothing(1ms, PUBACK): received broker → late  PUBACK  id=7`)
+}
+
 // TestExpectClosedFailure fails when the broker keeps the connection open.
 func TestExpectClosedFailure(t *testing.T) {
 	b := mqtttest.NewBroker(t)
