@@ -1,8 +1,10 @@
 package mqtttest
 
 import (
+	"fmt"
 	"sort"
 	"sync"
+	"time"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/packets"
@@ -17,6 +19,15 @@ type ClientInfo struct {
 	SessionExpiry   uint32 // v5, seconds, from the last CONNECT
 	Connected       bool   // false: offline, the broker keeps its session
 	Subscriptions   []Subscription
+
+	// Inflight counts the QoS 1 and 2 messages to the client that the
+	// broker keeps until they are acknowledged: sent and waiting for PUBACK
+	// or PUBCOMP, or held while the client is offline. mochi keeps both in
+	// one list and sends all of them when the session resumes.
+	Inflight int
+	// Queued counts the packets on a connected client's write queue that
+	// the broker has not finished writing.
+	Queued int
 }
 
 // Clients returns the clients the broker knows now, sorted by ID.
@@ -28,6 +39,10 @@ func (b *Broker) Clients() []ClientInfo {
 		}
 		info := b.session(id)
 		info.Connected = !cl.Closed()
+		info.Inflight = cl.State.Inflight.Len()
+		if info.Connected {
+			info.Queued = int(queuedCount(cl))
+		}
 		for _, s := range cl.State.Subscriptions.GetAll() {
 			info.Subscriptions = append(info.Subscriptions, Subscription{
 				Filter: s.Filter, QoS: s.Qos, NoLocal: s.NoLocal,
@@ -61,12 +76,18 @@ func (c *connects) note(info ClientInfo) {
 
 // session returns what id's last CONNECT said.
 func (b *Broker) session(id string) ClientInfo {
-	b.connects.mu.Lock()
-	defer b.connects.mu.Unlock()
-	if info, ok := b.connects.byID[id]; ok {
+	if info, ok := b.connects.get(id); ok {
 		return info
 	}
 	return ClientInfo{ID: id}
+}
+
+// get returns what id's last CONNECT said, if it connected.
+func (c *connects) get(id string) (ClientInfo, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	info, ok := c.byID[id]
+	return info, ok
 }
 
 // OnSessionEstablished notes the CONNECT for Broker.Clients, and sends the
@@ -80,6 +101,37 @@ func (h *hook) OnSessionEstablished(cl *mqtt.Client, pk packets.Packet) {
 		ID: cl.ID, ProtocolVersion: pk.ProtocolVersion, CleanStart: pk.Connect.Clean,
 		SessionExpiry: pk.Properties.SessionExpiryInterval,
 	})
+}
+
+// WaitOffline returns once the broker has finished with every connection
+// of the client with this ID: it has noticed the connection is gone and
+// published the will, if there is one, and then settled (Settle), so the
+// will's deliveries are written. Clients then shows the client offline (or
+// not at all, for a session that ended with the connection). When the
+// client is offline already it only settles. It returns an
+// *UnknownClientError for an ID that never connected, and an error that
+// says what the connection is doing if it is still open after timeout.
+func (b *Broker) WaitOffline(clientID string, timeout time.Duration) error {
+	var conns []*tapConn
+	b.eachConn(func(t *tapConn) {
+		if t.name() == clientID {
+			conns = append(conns, t)
+		}
+	})
+	if _, ok := b.connects.get(clientID); !ok && len(conns) == 0 {
+		return &UnknownClientError{ID: clientID, Known: b.clientIDs()}
+	}
+	deadline := time.Now().Add(timeout)
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	for _, t := range conns {
+		select {
+		case <-t.done:
+		case <-timer.C:
+			return fmt.Errorf("mqtttest: WaitOffline: client %q is still connected after %v: %s", clientID, timeout, t.state())
+		}
+	}
+	return b.settle(time.Until(deadline))
 }
 
 // client returns mochi's client id, or an error that says what is known.

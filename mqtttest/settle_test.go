@@ -97,3 +97,75 @@ func TestProxyCannotSettle(t *testing.T) {
 		t.Fatalf("proxy Settle = %v, want ErrCannotSettle", err)
 	}
 }
+
+// TestWaitOffline closes a client with a will without DISCONNECT: once
+// WaitOffline returns, the will has been delivered and Clients shows the
+// client offline.
+func TestWaitOffline(t *testing.T) {
+	b := mqtttest.NewBroker(t)
+	subscribed(t, b, "watch", "wills/#")
+	dev := fake.Dial(t, b.Addr())
+	dev.Connect(fake.Connect{ClientID: "dev", Will: &fake.Will{Topic: "wills/dev", Payload: []byte("gone")}})
+	dev.Close()
+	if err := b.WaitOffline("dev", 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if got := b.Recorder().Find(mqtttest.Publish("wills/dev"), mqtttest.ClientID("watch")); len(got) != 1 {
+		t.Errorf("after WaitOffline, %d will deliveries to watch are recorded, want 1", len(got))
+	}
+	for _, c := range b.Clients() {
+		if c.ID == "dev" && c.Connected {
+			t.Errorf("after WaitOffline, Clients shows dev connected")
+		}
+	}
+	if err := b.WaitOffline("dev", time.Minute); err != nil { // offline already: at once
+		t.Errorf("WaitOffline of an offline client = %v", err)
+	}
+}
+
+// TestWaitOfflineErrors: an ID that never connected, and a client that
+// stays connected.
+func TestWaitOfflineErrors(t *testing.T) {
+	b := mqtttest.NewBroker(t)
+	subscribed(t, b, "here", "x")
+	var unknown *mqtttest.UnknownClientError
+	if err := b.WaitOffline("nobody", time.Minute); !errors.As(err, &unknown) {
+		t.Errorf("WaitOffline(nobody) = %v, want an UnknownClientError", err)
+	}
+	err := b.WaitOffline("here", 10*time.Millisecond)
+	if err == nil || !strings.Contains(err.Error(), `client "here" is still connected after 10ms: here: connected`) {
+		t.Errorf("WaitOffline(here) = %v, want it to say the client is still connected", err)
+	}
+}
+
+// TestClientsCounts: QoS 1 messages held for an offline session and sent
+// to a client that does not acknowledge them count as in flight.
+func TestClientsCounts(t *testing.T) {
+	b := mqtttest.NewBroker(t)
+	off := fake.Dial(t, b.Addr())
+	off.Connect(fake.Connect{ClientID: "off"})
+	off.Subscribe(1, "count/#")
+	off.Disconnect()
+	if err := b.WaitOffline("off", 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	mute := fake.Dial(t, b.Addr(), fake.Acks(fake.AckNever()))
+	mute.Connect(fake.Connect{ClientID: "mute", CleanStart: true})
+	mute.Subscribe(1, "count/#")
+	for _, p := range []string{"a", "b"} {
+		if err := b.Publish("count/"+p, []byte(p), 1, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mute.Expect(mqtttest.Publish("count/b"))
+	if err := b.Settle(10 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][2]int{}
+	for _, c := range b.Clients() {
+		got[c.ID] = [2]int{c.Inflight, c.Queued}
+	}
+	if got["off"] != [2]int{2, 0} || got["mute"] != [2]int{2, 0} {
+		t.Errorf("Clients: [Inflight Queued] = %v, want off [2 0] and mute [2 0]", got)
+	}
+}
