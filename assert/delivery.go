@@ -96,7 +96,9 @@ func listPackets(heading string, who bool, pubs []mqtttest.Record) string {
 // a PUBLISH whose topic matches filter and whose payload p matches, already
 // or within timeout.
 func Received(t TestingT, src Source, clientID, filter string, p PayloadMatcher, timeout time.Duration) bool {
-	helper(t)
+	if h, ok := t.(tHelper); ok {
+		h.Helper()
+	}
 	if src == nil {
 		return nilSource(t, "Received")
 	}
@@ -119,7 +121,9 @@ func Received(t TestingT, src Source, clientID, filter string, p PayloadMatcher,
 // a test checks that an ephemeral message had no subscriber to go to and is
 // not delivered late.
 func NotReceived(t TestingT, src Source, clientID, filter string, d time.Duration) bool {
-	helper(t)
+	if h, ok := t.(tHelper); ok {
+		h.Helper()
+	}
 	if src == nil {
 		return nilSource(t, "NotReceived")
 	}

@@ -47,7 +47,9 @@ func deliveries(recs []mqtttest.Record, clientID, filter string, p PayloadMatche
 
 // countFailure reports a delivery count that broke a guarantee.
 func countFailure(t TestingT, name, guarantee string, src Source, recs []mqtttest.Record, clientID, filter string, p PayloadMatcher, counted, all []mqtttest.Record) bool {
-	helper(t)
+	if h, ok := t.(tHelper); ok {
+		h.Helper()
+	}
 	headline := fmt.Sprintf("the message on %q reached %s %d times", filter, clientID, len(counted))
 	switch len(counted) {
 	case 0:
@@ -83,7 +85,9 @@ func countFailure(t TestingT, name, guarantee string, src Source, recs []mqtttes
 // deliveries does: QoS 2 resends before PUBREL are one delivery. It does not
 // wait: call it once the flows of interest have ended.
 func AtMostOnce(t TestingT, src Source, clientID, filter string, p PayloadMatcher) bool {
-	helper(t)
+	if h, ok := t.(tHelper); ok {
+		h.Helper()
+	}
 	if src == nil {
 		return nilSource(t, "AtMostOnce")
 	}
@@ -99,7 +103,9 @@ func AtMostOnce(t TestingT, src Source, clientID, filter string, p PayloadMatche
 // matches) reaches clientID, already or within timeout. Duplicates are
 // allowed.
 func AtLeastOnce(t TestingT, src Source, clientID, filter string, p PayloadMatcher, timeout time.Duration) bool {
-	helper(t)
+	if h, ok := t.(tHelper); ok {
+		h.Helper()
+	}
 	if src == nil {
 		return nilSource(t, "AtLeastOnce")
 	}
@@ -120,7 +126,9 @@ func AtLeastOnce(t TestingT, src Source, clientID, filter string, p PayloadMatch
 // does. A duplicate that comes after that is caught only by a later
 // AtMostOnce.
 func ExactlyOnce(t TestingT, src Source, clientID, filter string, p PayloadMatcher, timeout time.Duration) bool {
-	helper(t)
+	if h, ok := t.(tHelper); ok {
+		h.Helper()
+	}
 	if src == nil {
 		return nilSource(t, "ExactlyOnce")
 	}
@@ -146,7 +154,9 @@ func ExactlyOnce(t TestingT, src Source, clientID, filter string, p PayloadMatch
 // connection of the same session, and a v5 reason code of 0x80 or more
 // fails it.
 func HandshakeCompleted(t TestingT, src Source, clientID, filter string, p PayloadMatcher, timeout time.Duration) bool {
-	helper(t)
+	if h, ok := t.(tHelper); ok {
+		h.Helper()
+	}
 	if src == nil {
 		return nilSource(t, "HandshakeCompleted")
 	}
@@ -249,7 +259,9 @@ func handshake(recs []mqtttest.Record, pub mqtttest.Record) (flow []mqtttest.Rec
 // [MQTT-4.6.0-5]. Repeats (redeliveries) and other payloads in between are
 // allowed; the payloads given must differ from each other.
 func InOrder(t TestingT, src Source, clientID, filter string, timeout time.Duration, payloads ...string) bool {
-	helper(t)
+	if h, ok := t.(tHelper); ok {
+		h.Helper()
+	}
 	if src == nil {
 		return nilSource(t, "InOrder")
 	}

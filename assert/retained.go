@@ -16,7 +16,9 @@ type RetainedStore interface {
 // Retained asserts that the broker holds a retained message for topic with
 // a payload p matches [MQTT-3.3.1-5].
 func Retained(t TestingT, b RetainedStore, topic string, p PayloadMatcher) bool {
-	helper(t)
+	if h, ok := t.(tHelper); ok {
+		h.Helper()
+	}
 	if b == nil {
 		return newReport("Retained", "no broker: the RetainedStore is nil").fail(t)
 	}
@@ -38,7 +40,9 @@ func Retained(t TestingT, b RetainedStore, topic string, p PayloadMatcher) bool 
 // e.g. after a retained PUBLISH with an empty payload cleared it
 // [MQTT-3.3.1-10, MQTT-3.3.1-11].
 func NoRetained(t TestingT, b RetainedStore, topic string) bool {
-	helper(t)
+	if h, ok := t.(tHelper); ok {
+		h.Helper()
+	}
 	if b == nil {
 		return newReport("NoRetained", "no broker: the RetainedStore is nil").fail(t)
 	}
@@ -56,7 +60,9 @@ func NoRetained(t TestingT, b RetainedStore, topic string) bool {
 // with a payload p matches: what a subscriber gets for a retained message
 // when it subscribes [MQTT-3.3.1-6, MQTT-3.3.1-9].
 func ReceivedRetained(t TestingT, src Source, clientID, filter string, p PayloadMatcher, timeout time.Duration) bool {
-	helper(t)
+	if h, ok := t.(tHelper); ok {
+		h.Helper()
+	}
 	if src == nil {
 		return nilSource(t, "ReceivedRetained")
 	}
