@@ -240,8 +240,8 @@ func Example_assert() {
 	// true
 	// true
 	// assert.Received: no matching PUBLISH reached dashboard within 20ms
-	//     want: PUBLISH to dashboard on "home/+/temp", payload "30.0"
-	//     seen: 2 PUBLISH to dashboard:
+	//     want:    PUBLISH to dashboard on "home/+/temp", payload "30.0"
+	//     seen:    2 PUBLISH to dashboard:
 	// false
 }
 

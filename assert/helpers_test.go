@@ -129,9 +129,8 @@ func fails(t *testing.T, what string, check func(assert.TestingT) bool, want ...
 		t.Errorf("%s: want it to fail with one message; it returned %v with %d messages:\n%s", what, ok, len(c.msgs), msg)
 		return msg
 	}
-	flat := strings.Join(strings.Fields(msg), " ") // the labels' padding does not matter
 	for _, w := range want {
-		if !strings.Contains(flat, strings.Join(strings.Fields(w), " ")) {
+		if !containsFlat(msg, w) {
 			t.Errorf("%s: the failure message does not contain %q:\n%s", what, w, msg)
 		}
 	}
@@ -140,6 +139,12 @@ func fails(t *testing.T, what string, check func(assert.TestingT) bool, want ...
 			what, strings.Join(c.unmarked, ", "))
 	}
 	return msg
+}
+
+// containsFlat reports whether msg contains w, white space apart: the
+// labels' padding does not matter.
+func containsFlat(msg, w string) bool {
+	return strings.Contains(strings.Join(strings.Fields(msg), " "), strings.Join(strings.Fields(w), " "))
 }
 
 // client is a paho.mqtt.golang (MQTT 3.1.1) client.

@@ -30,6 +30,9 @@ func Retained(t TestingT, b RetainedStore, topic string, p PayloadMatcher) bool 
 		add("want", "retained on %q: %s", topic, p)
 	if ok {
 		r.add("seen", "retained on %q: %s q%d", topic, quote(m.Payload), m.QoS)
+		if d := p.differs(m.Payload); d != "" {
+			r.add("payload", "%s", d)
+		}
 	} else {
 		r.add("seen", "no retained message on %q", topic)
 	}
@@ -75,6 +78,7 @@ func ReceivedRetained(t TestingT, src Source, clientID, filter string, p Payload
 	return newReport("ReceivedRetained", fmt.Sprintf("no retained PUBLISH on %q reached %s within %v", filter, describeClient(clientID), timeout)).
 		add("want", "PUBLISH to %s on %q with retain=1, payload %s", describeClient(clientID), filter, p).
 		add("seen", "%s", listPublishes(clientID, publishesTo(recs, clientID))).
+		diffLast(keep(publishesTo(recs, clientID), func(r *mqtttest.Record) bool { return r.Retain }), filter, p).
 		noteDrops(keep(brokerDrops(recs, clientID, filter, p), func(r *mqtttest.Record) bool { return r.Retain })).
 		showClient(src, recs, clientID).fail(t)
 }
