@@ -178,8 +178,10 @@ func Example_fault() {
 }
 
 // exampleTB stands in for the *testing.T of a real test, which examples do
-// not have: it prints the first lines of a failure (the rest is the
-// transcript, whose times vary) and runs cleanups when done is called.
+// not have: it prints the first lines of a failure's report, testify's
+// "Error:" field (before it, "Error Trace:" names this file; after them
+// comes the transcript, whose times vary), and runs cleanups when done is
+// called.
 type exampleTB struct{ cleanups []func() }
 
 func (*exampleTB) Helper() {}
@@ -187,8 +189,12 @@ func (*exampleTB) Helper() {}
 func (e *exampleTB) Cleanup(f func()) { e.cleanups = append(e.cleanups, f) }
 
 func (*exampleTB) Errorf(format string, args ...any) {
-	lines := strings.SplitN(fmt.Sprintf(format, args...), "\n", 4)
-	fmt.Println(strings.Join(lines[:min(3, len(lines))], "\n"))
+	_, report, _ := strings.Cut(fmt.Sprintf(format, args...), "\tError:")
+	lines := strings.SplitN(report, "\n", 4)
+	for _, l := range lines[:min(3, len(lines))] {
+		_, l, _ = strings.Cut(strings.TrimPrefix(l, "\t"), "\t") // after testify's label and padding
+		fmt.Println(l)
+	}
 }
 
 func (*exampleTB) Fatalf(format string, args ...any) { log.Fatalf(format, args...) }
@@ -234,8 +240,8 @@ func Example_assert() {
 	// true
 	// true
 	// assert.Received: no matching PUBLISH reached dashboard within 20ms
-	//     want: PUBLISH to dashboard on "home/+/temp", payload "30.0"
-	//     seen: 2 PUBLISH to dashboard:
+	//     want:    PUBLISH to dashboard on "home/+/temp", payload "30.0"
+	//     seen:    2 PUBLISH to dashboard:
 	// false
 }
 

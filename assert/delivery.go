@@ -96,7 +96,9 @@ func listPackets(heading string, who bool, pubs []mqtttest.Record) string {
 // a PUBLISH whose topic matches filter and whose payload p matches, already
 // or within timeout.
 func Received(t TestingT, src Source, clientID, filter string, p PayloadMatcher, timeout time.Duration) bool {
-	helper(t)
+	if h, ok := t.(tHelper); ok {
+		h.Helper()
+	}
 	if src == nil {
 		return nilSource(t, "Received")
 	}
@@ -109,6 +111,7 @@ func Received(t TestingT, src Source, clientID, filter string, p PayloadMatcher,
 	return newReport("Received", fmt.Sprintf("no matching PUBLISH reached %s within %v", describeClient(clientID), timeout)).
 		add("want", "PUBLISH to %s on %q, payload %s", describeClient(clientID), filter, p).
 		add("seen", "%s", listPublishes(clientID, publishesTo(recs, clientID))).
+		diffLast(publishesTo(recs, clientID), filter, p).
 		noteDrops(brokerDrops(recs, clientID, filter, p)).
 		showClient(src, recs, clientID).fail(t)
 }
@@ -119,7 +122,9 @@ func Received(t TestingT, src Source, clientID, filter string, p PayloadMatcher,
 // a test checks that an ephemeral message had no subscriber to go to and is
 // not delivered late.
 func NotReceived(t TestingT, src Source, clientID, filter string, d time.Duration) bool {
-	helper(t)
+	if h, ok := t.(tHelper); ok {
+		h.Helper()
+	}
 	if src == nil {
 		return nilSource(t, "NotReceived")
 	}
@@ -144,4 +149,27 @@ func (r *report) showClient(src Source, recs []mqtttest.Record, clientID string)
 		return r.show(src, recs, "records", recs)
 	}
 	return r.show(src, recs, "records of "+clientID, clientRecords(recs, clientID))
+}
+
+// diffLast adds, when none of pubs on a topic matching filter has a payload
+// p matches, how the payload of the last of them differs from the one p
+// wants (testify's values and diff), under "payload".
+func (r *report) diffLast(pubs []mqtttest.Record, filter string, p PayloadMatcher) *report {
+	var last *mqtttest.Record
+	for i := range pubs {
+		if !mqtttest.MatchTopic(filter, pubs[i].Topic) {
+			continue
+		}
+		if p.Match(pubs[i].Payload) {
+			return r
+		}
+		last = &pubs[i]
+	}
+	if last == nil {
+		return r
+	}
+	if d := p.differs(last.Payload); d != "" {
+		r.add("payload", "of the last PUBLISH to %s on %s:\n%s", last.ClientID, last.Topic, d)
+	}
+	return r
 }

@@ -3,6 +3,7 @@ package assert_test
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 	"github.com/mqtt-testkit/testkit/assert"
 	"github.com/mqtt-testkit/testkit/mqtttest"
+	testify "github.com/stretchr/testify/assert"
 )
 
 // waitTime bounds waits that should succeed; generous for a loaded CI machine.
@@ -20,24 +22,79 @@ const waitTime = 10 * time.Second
 // wait for what never comes.
 const shortWait = 50 * time.Millisecond
 
-// capture is a TestingT that keeps failure messages instead of failing.
+// Assertions take what testify's assertions take.
+var (
+	_ assert.TestingT  = (*testing.T)(nil)
+	_ assert.TestingT  = (*testing.B)(nil)
+	_ assert.TestingT  = testing.TB(nil)
+	_ testify.TestingT = assert.TestingT(nil)
+	_ assert.TestingT  = testify.TestingT(nil)
+)
+
+// capture is a TestingT that keeps failure messages instead of failing. It
+// also checks what Go's testing relies on to report a failure at the
+// caller's line: every function between the test's code and Errorf called
+// Helper (which marks the function that calls it, not a function it calls).
 type capture struct {
-	mu      sync.Mutex
-	msgs    []string
-	helpers int
-	failNow int
+	mu       sync.Mutex
+	msgs     []string
+	helpers  map[string]bool // the functions that called Helper
+	unmarked []string        // functions between the test and Errorf that did not
+	failNow  int
 }
 
 func (c *capture) Errorf(format string, args ...any) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.msgs = append(c.msgs, fmt.Sprintf(format, args...))
+	for _, fn := range callersUntilTest(3) {
+		if !c.helpers[fn] {
+			c.unmarked = append(c.unmarked, fn)
+		}
+	}
 }
 
+// Helper notes its caller, as testing.T's Helper does.
 func (c *capture) Helper() {
 	c.mu.Lock()
-	c.helpers++
-	c.mu.Unlock()
+	defer c.mu.Unlock()
+	if c.helpers == nil {
+		c.helpers = map[string]bool{}
+	}
+	if fns := callers(3, 1); len(fns) == 1 {
+		c.helpers[fns[0].Function] = true
+	}
+}
+
+// callers returns at most n frames of the calling goroutine's stack, from
+// skip on (as runtime.Callers counts), inlined calls included.
+func callers(skip, n int) []runtime.Frame {
+	pcs := make([]uintptr, n)
+	frames := runtime.CallersFrames(pcs[:runtime.Callers(skip, pcs)])
+	var out []runtime.Frame
+	for {
+		f, more := frames.Next()
+		if f.Function != "" {
+			out = append(out, f)
+		}
+		if !more || len(out) == n {
+			return out
+		}
+	}
+}
+
+// callersUntilTest returns the functions on the stack from skip on up to
+// the first frame in a _test.go file: the ones Go's testing would have to
+// skip as helpers to report the test's own line.
+func callersUntilTest(skip int) []string {
+	var fns []string
+	for _, f := range callers(skip+1, 64) {
+		if strings.HasSuffix(f.File, "_test.go") {
+			break
+		}
+		fns = append(fns, f.Function)
+	}
+	return fns
 }
 
 func (c *capture) FailNow() {
@@ -72,16 +129,22 @@ func fails(t *testing.T, what string, check func(assert.TestingT) bool, want ...
 		t.Errorf("%s: want it to fail with one message; it returned %v with %d messages:\n%s", what, ok, len(c.msgs), msg)
 		return msg
 	}
-	flat := strings.Join(strings.Fields(msg), " ") // the labels' padding does not matter
 	for _, w := range want {
-		if !strings.Contains(flat, strings.Join(strings.Fields(w), " ")) {
+		if !containsFlat(msg, w) {
 			t.Errorf("%s: the failure message does not contain %q:\n%s", what, w, msg)
 		}
 	}
-	if c.helpers == 0 {
-		t.Errorf("%s: the assertion did not call Helper", what)
+	if len(c.unmarked) > 0 {
+		t.Errorf("%s: between the test and Errorf, these did not call Helper, so the failure would be reported in them: %s",
+			what, strings.Join(c.unmarked, ", "))
 	}
 	return msg
+}
+
+// containsFlat reports whether msg contains w, white space apart: the
+// labels' padding does not matter.
+func containsFlat(msg, w string) bool {
+	return strings.Contains(strings.Join(strings.Fields(msg), " "), strings.Join(strings.Fields(w), " "))
 }
 
 // client is a paho.mqtt.golang (MQTT 3.1.1) client.

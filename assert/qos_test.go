@@ -152,3 +152,42 @@ func TestInOrder(t *testing.T) {
 		return assert.InOrder(c, rec, "sub", "seq/a", shortWait, "1", "2", "3", "4")
 	}, `sub received 3 of 4 messages on "seq/a" within 50ms`, `seen: "1", "2", "3"`)
 }
+
+// TestExactlyOnceFaultDuplicatedQoS2 checks how ExactlyOnce counts a QoS 2
+// PUBLISH a Duplicate fault wrote twice: both copies carry a packet ID the
+// broker has not released, so a compliant receiver takes them as one
+// delivery [MQTT-4.3.3-10], and ExactlyOnce counts it once. The same payload
+// published again after the flow ended (PUBREL, PUBCOMP) is a new message:
+// it counts as a second delivery and fails ExactlyOnce.
+func TestExactlyOnceFaultDuplicatedQoS2(t *testing.T) {
+	b := mqtttest.NewBroker(t)
+	rec := b.Recorder()
+	inject(t, b, mqtttest.Duplicate(mqtttest.ClientID("sub"), mqtttest.Dir(mqtttest.ToClient), mqtttest.Publish("orders/#")).Times(1))
+	connect(t, b, "sub").sub(t, "orders/#", 2)
+	pub := connect(t, b, "pub")
+	pub.pub(t, "orders/42", 2, false, "paid")
+	first := waitFor(t, b, mqtttest.ClientID("sub"), mqtttest.Publish("orders/42"))
+	if !first.Duplicated || first.QoS != 2 {
+		t.Fatalf("want the fault to duplicate a QoS 2 PUBLISH to sub; got %s", first.Line())
+	}
+	waitFor(t, b, mqtttest.ClientID("sub"), mqtttest.Type(mqtttest.TypePubcomp), mqtttest.PacketID(first.PacketID))
+
+	passes(t, "ExactlyOnce, a QoS 2 PUBLISH a fault duplicated", func(c assert.TestingT) bool {
+		return assert.ExactlyOnce(c, rec, "sub", "orders/+", assert.Payload("paid"), waitTime)
+	})
+	passes(t, "AtMostOnce, the same", func(c assert.TestingT) bool {
+		return assert.AtMostOnce(c, rec, "sub", "orders/+", assert.Payload("paid"))
+	})
+
+	pub.pub(t, "orders/42", 2, false, "paid") // after the first was released: a new delivery
+	second := waitFor(t, b, mqtttest.ClientID("sub"), mqtttest.Publish("orders/42"), mqtttest.After(first.Seq))
+	if second.Duplicated {
+		t.Fatalf("the fault acted twice: %s", second.Line())
+	}
+	fails(t, "ExactlyOnce, the same payload published again", func(c assert.TestingT) bool {
+		return assert.ExactlyOnce(c, rec, "sub", "orders/+", assert.Payload("paid"), waitTime)
+	}, `assert.ExactlyOnce: the message on "orders/+" reached sub 2 times`,
+		"seen: 2 deliveries, counted from 2 PUBLISH record(s)",
+		"a QoS 2 PUBLISH again under a packet ID not yet released by PUBREL is the same delivery and counts once (a fault's copy too)",
+		"[fault: duplicated]")
+}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/mqtt-testkit/testkit/mqtttest"
+	testify "github.com/stretchr/testify/assert"
 )
 
 // transcriptLines is how many records a failure message shows at most.
@@ -36,11 +37,21 @@ func (r *report) show(src Source, all []mqtttest.Record, title string, recs []mq
 	return r
 }
 
-// fail reports the failure to t and returns false, for "return r.fail(t)".
+// fail reports the failure to t through testify's Fail and returns false,
+// for "return r.fail(t)". testify labels the message: "Error Trace:" (the
+// caller's file:line), "Error:" (the report, String) and, when t has a Name,
+// "Test:".
+//
+// testify's CallerInfo leaves out of the trace the frames of files in a
+// directory named assert or require (its own), and this package and
+// assert/require live in directories of those names, so the trace starts at
+// the caller's line, not here. TestFailuresPointAtTheCaller, in the module's
+// root, checks it.
 func (r *report) fail(t TestingT) bool {
-	helper(t)
-	t.Errorf("%s", r.String())
-	return false
+	if h, ok := t.(tHelper); ok {
+		h.Helper()
+	}
+	return testify.Fail(t, r.String())
 }
 
 // String renders the message:

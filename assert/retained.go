@@ -16,7 +16,9 @@ type RetainedStore interface {
 // Retained asserts that the broker holds a retained message for topic with
 // a payload p matches [MQTT-3.3.1-5].
 func Retained(t TestingT, b RetainedStore, topic string, p PayloadMatcher) bool {
-	helper(t)
+	if h, ok := t.(tHelper); ok {
+		h.Helper()
+	}
 	if b == nil {
 		return newReport("Retained", "no broker: the RetainedStore is nil").fail(t)
 	}
@@ -28,6 +30,9 @@ func Retained(t TestingT, b RetainedStore, topic string, p PayloadMatcher) bool 
 		add("want", "retained on %q: %s", topic, p)
 	if ok {
 		r.add("seen", "retained on %q: %s q%d", topic, quote(m.Payload), m.QoS)
+		if d := p.differs(m.Payload); d != "" {
+			r.add("payload", "%s", d)
+		}
 	} else {
 		r.add("seen", "no retained message on %q", topic)
 	}
@@ -38,7 +43,9 @@ func Retained(t TestingT, b RetainedStore, topic string, p PayloadMatcher) bool 
 // e.g. after a retained PUBLISH with an empty payload cleared it
 // [MQTT-3.3.1-10, MQTT-3.3.1-11].
 func NoRetained(t TestingT, b RetainedStore, topic string) bool {
-	helper(t)
+	if h, ok := t.(tHelper); ok {
+		h.Helper()
+	}
 	if b == nil {
 		return newReport("NoRetained", "no broker: the RetainedStore is nil").fail(t)
 	}
@@ -56,7 +63,9 @@ func NoRetained(t TestingT, b RetainedStore, topic string) bool {
 // with a payload p matches: what a subscriber gets for a retained message
 // when it subscribes [MQTT-3.3.1-6, MQTT-3.3.1-9].
 func ReceivedRetained(t TestingT, src Source, clientID, filter string, p PayloadMatcher, timeout time.Duration) bool {
-	helper(t)
+	if h, ok := t.(tHelper); ok {
+		h.Helper()
+	}
 	if src == nil {
 		return nilSource(t, "ReceivedRetained")
 	}
@@ -69,6 +78,7 @@ func ReceivedRetained(t TestingT, src Source, clientID, filter string, p Payload
 	return newReport("ReceivedRetained", fmt.Sprintf("no retained PUBLISH on %q reached %s within %v", filter, describeClient(clientID), timeout)).
 		add("want", "PUBLISH to %s on %q with retain=1, payload %s", describeClient(clientID), filter, p).
 		add("seen", "%s", listPublishes(clientID, publishesTo(recs, clientID))).
+		diffLast(keep(publishesTo(recs, clientID), func(r *mqtttest.Record) bool { return r.Retain }), filter, p).
 		noteDrops(keep(brokerDrops(recs, clientID, filter, p), func(r *mqtttest.Record) bool { return r.Retain })).
 		showClient(src, recs, clientID).fail(t)
 }

@@ -21,7 +21,9 @@ func lastConnack(recs []mqtttest.Record, clientID string) (mqtttest.Record, bool
 // connection with session present set: the broker resumed a session it
 // kept [MQTT-3.2.2-2].
 func SessionPresent(t TestingT, src Source, clientID string) bool {
-	helper(t)
+	if h, ok := t.(tHelper); ok {
+		h.Helper()
+	}
 	if src == nil {
 		return nilSource(t, "SessionPresent")
 	}
@@ -32,7 +34,9 @@ func SessionPresent(t TestingT, src Source, clientID string) bool {
 // connection with session present clear: a new session, as after a clean
 // start or when the broker lost the old one [MQTT-3.2.2-1, MQTT-3.2.2-3].
 func SessionNotPresent(t TestingT, src Source, clientID string) bool {
-	helper(t)
+	if h, ok := t.(tHelper); ok {
+		h.Helper()
+	}
 	if src == nil {
 		return nilSource(t, "SessionNotPresent")
 	}
@@ -40,7 +44,9 @@ func SessionNotPresent(t TestingT, src Source, clientID string) bool {
 }
 
 func sessionPresent(t TestingT, name string, src Source, clientID string, want bool) bool {
-	helper(t)
+	if h, ok := t.(tHelper); ok {
+		h.Helper()
+	}
 	recs := src.Records()
 	ack, ok := lastConnack(recs, clientID)
 	if ok && ack.ReasonCode == 0 && ack.SessionPresent == want {
@@ -66,7 +72,9 @@ func sessionPresent(t TestingT, name string, src Source, clientID string, want b
 // QoS qos by the SUBACK, already or within timeout, and that no
 // UNSUBSCRIBE of filter followed it.
 func Subscribed(t TestingT, src Source, clientID, filter string, qos byte, timeout time.Duration) bool {
-	helper(t)
+	if h, ok := t.(tHelper); ok {
+		h.Helper()
+	}
 	if src == nil {
 		return nilSource(t, "Subscribed")
 	}

@@ -24,7 +24,9 @@ func (rs Records) Records() []mqtttest.Record { return rs }
 
 // nilSource fails an assertion given a nil Source.
 func nilSource(t TestingT, name string) bool {
-	helper(t)
+	if h, ok := t.(tHelper); ok {
+		h.Helper()
+	}
 	return newReport(name, "no records: the Source is nil (pass b.Recorder(), or assert.Records)").fail(t)
 }
 

@@ -14,7 +14,9 @@ import (
 // filter starting with a wildcard does not match a topic starting with "$"
 // [MQTT-4.7.1-2, MQTT-4.7.1-3, MQTT-4.7.2-1].
 func TopicMatches(t TestingT, filter, topic string) bool {
-	helper(t)
+	if h, ok := t.(tHelper); ok {
+		h.Helper()
+	}
 	if mqtttest.MatchTopic(filter, topic) {
 		return true
 	}
@@ -28,7 +30,9 @@ func TopicMatches(t TestingT, filter, topic string) bool {
 // TopicNotMatches asserts that the topic filter does not match topic by the
 // MQTT rules (see TopicMatches).
 func TopicNotMatches(t TestingT, filter, topic string) bool {
-	helper(t)
+	if h, ok := t.(tHelper); ok {
+		h.Helper()
+	}
 	if !mqtttest.MatchTopic(filter, topic) {
 		return true
 	}
@@ -46,7 +50,9 @@ func TopicNotMatches(t TestingT, filter, topic string) bool {
 // is delivered, so a message outside the filter delivered after that is not
 // seen: wait for the flows to settle first.
 func ReceivedAllAndOnly(t TestingT, src Source, clientID, filter string, timeout time.Duration) bool {
-	helper(t)
+	if h, ok := t.(tHelper); ok {
+		h.Helper()
+	}
 	if src == nil {
 		return nilSource(t, "ReceivedAllAndOnly")
 	}

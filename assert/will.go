@@ -116,7 +116,9 @@ func findWill(recs []mqtttest.Record, s lastSession) (mqtttest.Record, bool) {
 // client to its topic before the connection ends. A retained will is also
 // retained by the broker; check that with Retained.
 func WillPublished(t TestingT, src Source, clientID string, timeout time.Duration) bool {
-	helper(t)
+	if h, ok := t.(tHelper); ok {
+		h.Helper()
+	}
 	if src == nil {
 		return nilSource(t, "WillPublished")
 	}
@@ -189,7 +191,9 @@ func willRecords(recs []mqtttest.Record, clientID string, s lastSession) []mqttt
 // the will is delivered, and when the CONNECT carried no will (there would
 // be nothing to check).
 func NoWill(t TestingT, src Source, clientID string, d time.Duration) bool {
-	helper(t)
+	if h, ok := t.(tHelper); ok {
+		h.Helper()
+	}
 	if src == nil {
 		return nilSource(t, "NoWill")
 	}

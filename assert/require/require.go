@@ -7,22 +7,24 @@ import (
 )
 
 // TestingT is what the assertions need of a test: *testing.T and testing.TB
-// satisfy it.
+// satisfy it. It is testify's require.TestingT, so a value of either type is
+// a value of the other. When it has a Helper method, each function calls it,
+// so failures are reported at the caller's line.
 type TestingT interface {
 	assert.TestingT
 	FailNow()
 }
 
-// helper calls t.Helper when t has one.
-func helper(t TestingT) {
-	if h, ok := t.(interface{ Helper() }); ok {
-		h.Helper()
-	}
+// tHelper is a TestingT that can mark its caller as a test helper.
+type tHelper interface {
+	Helper()
 }
 
 // Received is assert.Received, stopping the test with FailNow when it fails.
 func Received(t TestingT, src assert.Source, clientID, filter string, p assert.PayloadMatcher, timeout time.Duration) {
-	helper(t)
+	if h, ok := t.(tHelper); ok {
+		h.Helper()
+	}
 	if !assert.Received(t, src, clientID, filter, p, timeout) {
 		t.FailNow()
 	}
@@ -30,7 +32,9 @@ func Received(t TestingT, src assert.Source, clientID, filter string, p assert.P
 
 // NotReceived is assert.NotReceived, stopping the test with FailNow when it fails.
 func NotReceived(t TestingT, src assert.Source, clientID, filter string, d time.Duration) {
-	helper(t)
+	if h, ok := t.(tHelper); ok {
+		h.Helper()
+	}
 	if !assert.NotReceived(t, src, clientID, filter, d) {
 		t.FailNow()
 	}
@@ -38,7 +42,9 @@ func NotReceived(t TestingT, src assert.Source, clientID, filter string, d time.
 
 // AtMostOnce is assert.AtMostOnce, stopping the test with FailNow when it fails.
 func AtMostOnce(t TestingT, src assert.Source, clientID, filter string, p assert.PayloadMatcher) {
-	helper(t)
+	if h, ok := t.(tHelper); ok {
+		h.Helper()
+	}
 	if !assert.AtMostOnce(t, src, clientID, filter, p) {
 		t.FailNow()
 	}
@@ -46,7 +52,9 @@ func AtMostOnce(t TestingT, src assert.Source, clientID, filter string, p assert
 
 // AtLeastOnce is assert.AtLeastOnce, stopping the test with FailNow when it fails.
 func AtLeastOnce(t TestingT, src assert.Source, clientID, filter string, p assert.PayloadMatcher, timeout time.Duration) {
-	helper(t)
+	if h, ok := t.(tHelper); ok {
+		h.Helper()
+	}
 	if !assert.AtLeastOnce(t, src, clientID, filter, p, timeout) {
 		t.FailNow()
 	}
@@ -54,7 +62,9 @@ func AtLeastOnce(t TestingT, src assert.Source, clientID, filter string, p asser
 
 // ExactlyOnce is assert.ExactlyOnce, stopping the test with FailNow when it fails.
 func ExactlyOnce(t TestingT, src assert.Source, clientID, filter string, p assert.PayloadMatcher, timeout time.Duration) {
-	helper(t)
+	if h, ok := t.(tHelper); ok {
+		h.Helper()
+	}
 	if !assert.ExactlyOnce(t, src, clientID, filter, p, timeout) {
 		t.FailNow()
 	}
@@ -62,7 +72,9 @@ func ExactlyOnce(t TestingT, src assert.Source, clientID, filter string, p asser
 
 // HandshakeCompleted is assert.HandshakeCompleted, stopping the test with FailNow when it fails.
 func HandshakeCompleted(t TestingT, src assert.Source, clientID, filter string, p assert.PayloadMatcher, timeout time.Duration) {
-	helper(t)
+	if h, ok := t.(tHelper); ok {
+		h.Helper()
+	}
 	if !assert.HandshakeCompleted(t, src, clientID, filter, p, timeout) {
 		t.FailNow()
 	}
@@ -70,7 +82,9 @@ func HandshakeCompleted(t TestingT, src assert.Source, clientID, filter string, 
 
 // InOrder is assert.InOrder, stopping the test with FailNow when it fails.
 func InOrder(t TestingT, src assert.Source, clientID, filter string, timeout time.Duration, payloads ...string) {
-	helper(t)
+	if h, ok := t.(tHelper); ok {
+		h.Helper()
+	}
 	if !assert.InOrder(t, src, clientID, filter, timeout, payloads...) {
 		t.FailNow()
 	}
@@ -78,7 +92,9 @@ func InOrder(t TestingT, src assert.Source, clientID, filter string, timeout tim
 
 // Retained is assert.Retained, stopping the test with FailNow when it fails.
 func Retained(t TestingT, b assert.RetainedStore, topic string, p assert.PayloadMatcher) {
-	helper(t)
+	if h, ok := t.(tHelper); ok {
+		h.Helper()
+	}
 	if !assert.Retained(t, b, topic, p) {
 		t.FailNow()
 	}
@@ -86,7 +102,9 @@ func Retained(t TestingT, b assert.RetainedStore, topic string, p assert.Payload
 
 // NoRetained is assert.NoRetained, stopping the test with FailNow when it fails.
 func NoRetained(t TestingT, b assert.RetainedStore, topic string) {
-	helper(t)
+	if h, ok := t.(tHelper); ok {
+		h.Helper()
+	}
 	if !assert.NoRetained(t, b, topic) {
 		t.FailNow()
 	}
@@ -94,7 +112,9 @@ func NoRetained(t TestingT, b assert.RetainedStore, topic string) {
 
 // ReceivedRetained is assert.ReceivedRetained, stopping the test with FailNow when it fails.
 func ReceivedRetained(t TestingT, src assert.Source, clientID, filter string, p assert.PayloadMatcher, timeout time.Duration) {
-	helper(t)
+	if h, ok := t.(tHelper); ok {
+		h.Helper()
+	}
 	if !assert.ReceivedRetained(t, src, clientID, filter, p, timeout) {
 		t.FailNow()
 	}
@@ -102,7 +122,9 @@ func ReceivedRetained(t TestingT, src assert.Source, clientID, filter string, p 
 
 // SessionPresent is assert.SessionPresent, stopping the test with FailNow when it fails.
 func SessionPresent(t TestingT, src assert.Source, clientID string) {
-	helper(t)
+	if h, ok := t.(tHelper); ok {
+		h.Helper()
+	}
 	if !assert.SessionPresent(t, src, clientID) {
 		t.FailNow()
 	}
@@ -110,7 +132,9 @@ func SessionPresent(t TestingT, src assert.Source, clientID string) {
 
 // SessionNotPresent is assert.SessionNotPresent, stopping the test with FailNow when it fails.
 func SessionNotPresent(t TestingT, src assert.Source, clientID string) {
-	helper(t)
+	if h, ok := t.(tHelper); ok {
+		h.Helper()
+	}
 	if !assert.SessionNotPresent(t, src, clientID) {
 		t.FailNow()
 	}
@@ -118,7 +142,9 @@ func SessionNotPresent(t TestingT, src assert.Source, clientID string) {
 
 // Subscribed is assert.Subscribed, stopping the test with FailNow when it fails.
 func Subscribed(t TestingT, src assert.Source, clientID, filter string, qos byte, timeout time.Duration) {
-	helper(t)
+	if h, ok := t.(tHelper); ok {
+		h.Helper()
+	}
 	if !assert.Subscribed(t, src, clientID, filter, qos, timeout) {
 		t.FailNow()
 	}
@@ -126,7 +152,9 @@ func Subscribed(t TestingT, src assert.Source, clientID, filter string, qos byte
 
 // TopicMatches is assert.TopicMatches, stopping the test with FailNow when it fails.
 func TopicMatches(t TestingT, filter, topic string) {
-	helper(t)
+	if h, ok := t.(tHelper); ok {
+		h.Helper()
+	}
 	if !assert.TopicMatches(t, filter, topic) {
 		t.FailNow()
 	}
@@ -134,7 +162,9 @@ func TopicMatches(t TestingT, filter, topic string) {
 
 // TopicNotMatches is assert.TopicNotMatches, stopping the test with FailNow when it fails.
 func TopicNotMatches(t TestingT, filter, topic string) {
-	helper(t)
+	if h, ok := t.(tHelper); ok {
+		h.Helper()
+	}
 	if !assert.TopicNotMatches(t, filter, topic) {
 		t.FailNow()
 	}
@@ -142,7 +172,9 @@ func TopicNotMatches(t TestingT, filter, topic string) {
 
 // ReceivedAllAndOnly is assert.ReceivedAllAndOnly, stopping the test with FailNow when it fails.
 func ReceivedAllAndOnly(t TestingT, src assert.Source, clientID, filter string, timeout time.Duration) {
-	helper(t)
+	if h, ok := t.(tHelper); ok {
+		h.Helper()
+	}
 	if !assert.ReceivedAllAndOnly(t, src, clientID, filter, timeout) {
 		t.FailNow()
 	}
@@ -150,7 +182,9 @@ func ReceivedAllAndOnly(t TestingT, src assert.Source, clientID, filter string, 
 
 // WillPublished is assert.WillPublished, stopping the test with FailNow when it fails.
 func WillPublished(t TestingT, src assert.Source, clientID string, timeout time.Duration) {
-	helper(t)
+	if h, ok := t.(tHelper); ok {
+		h.Helper()
+	}
 	if !assert.WillPublished(t, src, clientID, timeout) {
 		t.FailNow()
 	}
@@ -158,7 +192,9 @@ func WillPublished(t TestingT, src assert.Source, clientID string, timeout time.
 
 // NoWill is assert.NoWill, stopping the test with FailNow when it fails.
 func NoWill(t TestingT, src assert.Source, clientID string, d time.Duration) {
-	helper(t)
+	if h, ok := t.(tHelper); ok {
+		h.Helper()
+	}
 	if !assert.NoWill(t, src, clientID, d) {
 		t.FailNow()
 	}

@@ -2,6 +2,7 @@ package require_test
 
 import (
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -9,19 +10,74 @@ import (
 	"github.com/mqtt-testkit/testkit/assert"
 	"github.com/mqtt-testkit/testkit/assert/require"
 	"github.com/mqtt-testkit/testkit/mqtttest"
+	testifyrequire "github.com/stretchr/testify/require"
 )
 
-// stopper is a TestingT that notes FailNow instead of stopping.
+// The require functions take what testify's require functions take.
+var (
+	_ require.TestingT        = (*testing.T)(nil)
+	_ require.TestingT        = testing.TB(nil)
+	_ testifyrequire.TestingT = require.TestingT(nil)
+	_ require.TestingT        = testifyrequire.TestingT(nil)
+)
+
+// stopper is a TestingT that notes FailNow instead of stopping, and the
+// functions between the test and Errorf that did not call Helper, which Go's
+// testing would blame for the failure.
 type stopper struct {
-	msgs    []string
-	stopped int
+	msgs     []string
+	stopped  int
+	helpers  map[string]bool
+	unmarked []string
 }
 
 func (s *stopper) Errorf(format string, args ...any) {
 	s.msgs = append(s.msgs, fmt.Sprintf(format, args...))
+	for _, f := range callers(3, 64) {
+		if strings.HasSuffix(f.File, "_test.go") {
+			break
+		}
+		if !s.helpers[f.Function] {
+			s.unmarked = append(s.unmarked, f.Function)
+		}
+	}
 }
+
 func (s *stopper) FailNow() { s.stopped++ }
-func (s *stopper) Helper()  {}
+
+// Helper notes its caller, as testing.T's Helper does.
+func (s *stopper) Helper() {
+	if s.helpers == nil {
+		s.helpers = map[string]bool{}
+	}
+	if fs := callers(3, 1); len(fs) == 1 {
+		s.helpers[fs[0].Function] = true
+	}
+}
+
+// callers returns at most n frames of the stack from skip on (as
+// runtime.Callers counts).
+func callers(skip, n int) []runtime.Frame {
+	pcs := make([]uintptr, n)
+	frames := runtime.CallersFrames(pcs[:runtime.Callers(skip, pcs)])
+	var out []runtime.Frame
+	for {
+		f, more := frames.Next()
+		if f.Function != "" {
+			out = append(out, f)
+		}
+		if !more || len(out) == n {
+			return out
+		}
+	}
+}
+
+// errorField returns the "Error:" field of testify's failure message, which
+// holds the assertion's report.
+func errorField(msg string) string {
+	_, field, _ := strings.Cut(msg, "\tError:")
+	return strings.TrimLeft(field, " \t")
+}
 
 // TestRequireStops checks that each require assertion stops the test when
 // its assert counterpart fails, with that failure's message, and lets it go
@@ -64,8 +120,10 @@ func TestRequireStops(t *testing.T) {
 		s := new(stopper)
 		c.call(s)
 		switch {
-		case c.shouldStop && (s.stopped != 1 || len(s.msgs) != 1 || !strings.HasPrefix(s.msgs[0], c.message)):
-			t.Errorf("%s: FailNow called %d times, messages %q; want it called once after a message starting %q", c.name, s.stopped, s.msgs, c.message)
+		case c.shouldStop && (s.stopped != 1 || len(s.msgs) != 1 || !strings.HasPrefix(errorField(s.msgs[0]), c.message)):
+			t.Errorf("%s: FailNow called %d times, messages %q; want it called once after a message whose Error: starts %q", c.name, s.stopped, s.msgs, c.message)
+		case len(s.unmarked) > 0:
+			t.Errorf("%s: between the test and Errorf, these did not call Helper, so the failure would be reported in them: %s", c.name, strings.Join(s.unmarked, ", "))
 		case !c.shouldStop && (s.stopped != 0 || len(s.msgs) != 0):
 			t.Errorf("%s: FailNow called %d times, messages %q; want neither", c.name, s.stopped, s.msgs)
 		}
