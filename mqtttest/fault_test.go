@@ -186,12 +186,35 @@ func TestBadRules(t *testing.T) {
 		{Delay(0), "delay of 0"},
 		{Drop().Probability(1.5, 1), "probability"},
 		{Drop().Times(-1), "negative"},
+		{Drop().Times(0), "Times(0) would never act"},
+		{Drop().Nth(0), "Nth(0) would never act"},
+		{Drop().Nth(-2), "Nth(-2) is negative"},
+		{Drop().Times(3).Times(0), "Times(0)"}, // the last call counts
 		{Rule{}, "no action"},
 		{CutBefore(Closed()), "connection events"},
 	} {
 		if _, err := b.Inject(c.rule); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("Inject(%v) = %v, want an error about %q", c.rule, err, c.want)
 		}
+	}
+}
+
+// TestGoodRules checks rules that can act are accepted, those without Times
+// or Nth included (they act on every match).
+func TestGoodRules(t *testing.T) {
+	b := NewBroker(t)
+	for _, r := range []Rule{
+		Drop(),
+		Drop().Times(1),
+		Drop().Nth(1),
+		Drop().Times(0).Times(2), // the last call counts
+	} {
+		f, err := b.Inject(r)
+		if err != nil {
+			t.Errorf("Inject(%v) = %v, want it accepted", r, err)
+			continue
+		}
+		f.Remove()
 	}
 }
 
