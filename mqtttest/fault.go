@@ -135,10 +135,16 @@ func (r Rule) validate() error {
 	if r.kind == 0 {
 		errs = append(errs, errors.New("no action: make rules with Drop, Delay, Duplicate, CutBefore, CutAfter, Freeze, Corrupt or Throttle"))
 	}
-	if m := allOf(r.match); m.nothing {
-		errs = append(errs, fmt.Errorf("its matchers (%s) exclude each other: no packet can match", m))
+	m := allOf(r.match)
+	if m.err != nil {
+		errs = append(errs, m.err)
+	}
+	if m.never != "" {
+		errs = append(errs, fmt.Errorf("its matchers (%s) exclude each other: %s", m, m.never))
 	} else if m.events {
 		errs = append(errs, fmt.Errorf("its matchers (%s) select connection events, but faults act on packets", m))
+	} else if why := m.wrongWay(); why != "" {
+		errs = append(errs, fmt.Errorf("its matchers (%s) can never match: %s", m, why))
 	}
 	if r.delay < 0 || r.jitter < 0 {
 		errs = append(errs, fmt.Errorf("negative delay %v or jitter %v", r.delay, r.jitter))
@@ -202,7 +208,10 @@ func (f *Fault) String() string { return f.rule.String() }
 
 // Inject installs a fault rule on every connection of the broker, those
 // open now and those to come. It returns an error that says why for a rule
-// that cannot work (e.g. matchers that exclude each other).
+// that cannot work: matchers that exclude each other (a PUBACK with a topic
+// filter, two client IDs), a packet type in a direction it never travels (a
+// CONNACK to the broker), an invalid topic filter (Matcher.Err), Times(0) or
+// Nth(0).
 func (b *Broker) Inject(r Rule) (*Fault, error) {
 	if err := r.validate(); err != nil {
 		return nil, err

@@ -190,6 +190,13 @@ func TestBadRules(t *testing.T) {
 		{Drop().Nth(0), "Nth(0) would never act"},
 		{Drop().Nth(-2), "Nth(-2) is negative"},
 		{Drop().Times(3).Times(0), "Times(0)"}, // the last call counts
+		{Drop(Type(TypeConnack), Dir(ToBroker)), "CONNACK never travels to-broker: only the broker sends it"},
+		{Drop(Dir(ToClient), Type(TypeSubscribe)), "SUBSCRIBE never travels to-client: only clients send it"},
+		{Drop(Type(TypeReserved)), "RESERVED never travels either way"},
+		{Drop(ClientID("a"), Type(TypePuback), ClientID("b")), `a record has one client ID, not both "a" and "b"`},
+		{Drop(Publish("a/#/b")), `Publish("a/#/b"): not a valid MQTT topic filter: level "#": "#" must be a whole level and the last one`},
+		{Delay(time.Second, Topic("a/b+"), Dir(ToClient)), `Topic("a/b+"): not a valid MQTT topic filter: level "b+": "+" must be a whole level`},
+		{Drop(Publish("")), "empty"},
 		{Rule{}, "no action"},
 		{CutBefore(Closed()), "connection events"},
 	} {
@@ -208,6 +215,13 @@ func TestGoodRules(t *testing.T) {
 		Drop().Times(1),
 		Drop().Nth(1),
 		Drop().Times(0).Times(2), // the last call counts
+		Drop(ClientID("a"), ClientID("a")),
+		Drop(Type(TypeDisconnect), Dir(ToClient)), // MQTT 5
+		Drop(Type(TypePubrel), Dir(ToBroker)),
+		Drop(Type(TypeAuth), Dir(ToClient)),
+		Drop(PacketID(1), Dir(ToBroker)),
+		Drop(Topic("a/+/#"), Dir(ToClient)),
+		WithholdConnack(ClientID("a")),
 	} {
 		f, err := b.Inject(r)
 		if err != nil {
