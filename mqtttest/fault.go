@@ -66,7 +66,8 @@ func CutAfter(m ...Matcher) Rule { return Rule{kind: faultCutAfter, match: m} }
 
 // Freeze makes the connection half-open from the matched packet on (that
 // packet included): nothing passes in either direction and the socket
-// stays open, so keepalive and timeouts are what end it.
+// stays open, so keepalive and timeouts are what end it. Removing the fault
+// or Broker.Heal does not thaw it: it stays frozen until it closes.
 func Freeze(m ...Matcher) Rule { return Rule{kind: faultFreeze, match: m} }
 
 // Corrupt passes each matched packet on with one byte of it flipped (every
