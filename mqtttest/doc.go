@@ -15,11 +15,14 @@
 //
 // Records are queried with matchers (Publish, Type, ClientID, Dir, ...) and
 // waited for with Recorder.WaitFor, which waits on new records and never
-// polls. Broker.Inject installs fault rules (Drop, Delay, Duplicate,
-// CutBefore, CutAfter, Freeze) that act on the same decoded packets, on
-// every connection, until removed; Broker.Partition, Broker.Restart and
-// Broker.Disconnect act on the whole broker or one client. NewProxy puts the
-// same tap, recorder and faults in front of any other broker.
+// polls; a matcher with an invalid topic filter matches nothing, WaitFor
+// returns its error at once, and Matcher.Err says why. Broker.Inject
+// installs fault rules (Drop, Delay, Duplicate, CutBefore, CutAfter, Freeze)
+// that act on the same decoded packets, on every connection, until removed,
+// and refuses with a reason a rule that can never act; Broker.Partition,
+// Broker.Restart and Broker.Disconnect act on the whole broker or one
+// client. NewProxy puts the same tap, recorder and faults in front of any
+// other broker.
 // Recorder.Transcript renders records one
 // line each, marking what a fault did, and
 // Recorder.WriteJSONL writes JSON Lines. When a test that used NewBroker

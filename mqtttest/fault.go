@@ -31,15 +31,17 @@ const (
 // matchers are those of the Recorder (Type, Dir, ClientID, Publish,
 // PacketID, Where, ...), applied to each packet as the tap decodes it.
 type Rule struct {
-	kind   faultKind
-	match  []Matcher
-	delay  time.Duration
-	jitter time.Duration
-	times  int // act at most this many times; 0: no limit
-	nth    int // act on the nth match only; 0: every match
-	prob   float64
-	seed   int64
-	rate   int // bytes per second, for Throttle
+	kind     faultKind
+	match    []Matcher
+	delay    time.Duration
+	jitter   time.Duration
+	times    int  // act at most this many times; 0: no limit
+	timesSet bool // Times was called: an explicit n below 1 is an error, not "no limit"
+	nth      int  // act on the nth match only; 0: every match
+	nthSet   bool // Nth was called
+	prob     float64
+	seed     int64
+	rate     int // bytes per second, for Throttle
 }
 
 // Drop discards the matched packets: neither side sees them.
@@ -64,7 +66,8 @@ func CutAfter(m ...Matcher) Rule { return Rule{kind: faultCutAfter, match: m} }
 
 // Freeze makes the connection half-open from the matched packet on (that
 // packet included): nothing passes in either direction and the socket
-// stays open, so keepalive and timeouts are what end it.
+// stays open, so keepalive and timeouts are what end it. Removing the fault
+// or Broker.Heal does not thaw it: it stays frozen until it closes.
 func Freeze(m ...Matcher) Rule { return Rule{kind: faultFreeze, match: m} }
 
 // Corrupt passes each matched packet on with one byte of it flipped (every
@@ -86,11 +89,15 @@ func WithholdConnack(m ...Matcher) Rule {
 	return Drop(append([]Matcher{Type(TypeConnack), Dir(ToClient)}, m...)...)
 }
 
-// Times makes the rule act at most n times, then stand aside.
-func (r Rule) Times(n int) Rule { r.times = n; return r }
+// Times makes the rule act at most n times (n >= 1), then stand aside. A
+// rule without Times acts on every packet it matches; Inject rejects
+// Times(0) and a negative n.
+func (r Rule) Times(n int) Rule { r.times, r.timesSet = n, true; return r }
 
-// Nth makes the rule act only on the nth packet it matches (from 1).
-func (r Rule) Nth(n int) Rule { r.nth = n; return r }
+// Nth makes the rule act only on the nth packet it matches, counting from 1.
+// A rule without Nth acts on every match; Inject rejects Nth(0) and a
+// negative n.
+func (r Rule) Nth(n int) Rule { r.nth, r.nthSet = n, true; return r }
 
 // Jitter adds to each Delay a random extra in [0, j), drawn from a source
 // seeded with seed, so a run can be repeated.
@@ -111,10 +118,10 @@ func (r Rule) String() string {
 	if r.jitter > 0 {
 		s += fmt.Sprintf(" (jitter %v, seed %d)", r.jitter, r.seed)
 	}
-	if r.times > 0 {
+	if r.timesSet {
 		s += fmt.Sprintf(" (times %d)", r.times)
 	}
-	if r.nth > 0 {
+	if r.nthSet {
 		s += fmt.Sprintf(" (match #%d)", r.nth)
 	}
 	if r.prob > 0 {
@@ -129,10 +136,16 @@ func (r Rule) validate() error {
 	if r.kind == 0 {
 		errs = append(errs, errors.New("no action: make rules with Drop, Delay, Duplicate, CutBefore, CutAfter, Freeze, Corrupt or Throttle"))
 	}
-	if m := allOf(r.match); m.nothing {
-		errs = append(errs, fmt.Errorf("its matchers (%s) exclude each other: no packet can match", m))
+	m := allOf(r.match)
+	if m.err != nil {
+		errs = append(errs, m.err)
+	}
+	if m.never != "" {
+		errs = append(errs, fmt.Errorf("its matchers (%s) exclude each other: %s", m, m.never))
 	} else if m.events {
 		errs = append(errs, fmt.Errorf("its matchers (%s) select connection events, but faults act on packets", m))
+	} else if why := m.wrongWay(); why != "" {
+		errs = append(errs, fmt.Errorf("its matchers (%s) can never match: %s", m, why))
 	}
 	if r.delay < 0 || r.jitter < 0 {
 		errs = append(errs, fmt.Errorf("negative delay %v or jitter %v", r.delay, r.jitter))
@@ -143,8 +156,11 @@ func (r Rule) validate() error {
 	if r.kind == faultThrottle && r.rate <= 0 {
 		errs = append(errs, fmt.Errorf("throttle rate %d bytes per second: want a positive rate", r.rate))
 	}
-	if r.times < 0 || r.nth < 0 {
-		errs = append(errs, fmt.Errorf("negative Times(%d) or Nth(%d)", r.times, r.nth))
+	if r.timesSet && r.times < 1 {
+		errs = append(errs, countError("Times", r.times, "no Times for no limit"))
+	}
+	if r.nthSet && r.nth < 1 {
+		errs = append(errs, countError("Nth", r.nth, "no Nth to act on every match"))
 	}
 	if r.prob < 0 || r.prob > 1 {
 		errs = append(errs, fmt.Errorf("probability %g outside (0, 1]", r.prob))
@@ -153,6 +169,15 @@ func (r Rule) validate() error {
 		return fmt.Errorf("mqtttest: fault rule %q: %w", r, err)
 	}
 	return nil
+}
+
+// countError says why Times(n) or Nth(n) with n < 1 is refused.
+func countError(name string, n int, instead string) error {
+	why := "is negative"
+	if n == 0 {
+		why = "would never act" // matches count from 1
+	}
+	return fmt.Errorf("%s(%d) %s: want n >= 1, or %s", name, n, why, instead)
 }
 
 // Fault is a rule installed on a broker. It acts on every connection, open
@@ -184,7 +209,10 @@ func (f *Fault) String() string { return f.rule.String() }
 
 // Inject installs a fault rule on every connection of the broker, those
 // open now and those to come. It returns an error that says why for a rule
-// that cannot work (e.g. matchers that exclude each other).
+// that cannot work: matchers that exclude each other (a PUBACK with a topic
+// filter, two client IDs), a packet type in a direction it never travels (a
+// CONNACK to the broker), an invalid topic filter (Matcher.Err), Times(0) or
+// Nth(0).
 func (b *Broker) Inject(r Rule) (*Fault, error) {
 	if err := r.validate(); err != nil {
 		return nil, err

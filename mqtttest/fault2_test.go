@@ -121,3 +121,58 @@ func TestPartitionAndHeal(t *testing.T) {
 	}
 	connect3(t, b.URL(), "new")
 }
+
+// v4ConnectB is v4Connect with client ID "b".
+var v4ConnectB = []byte{0x10, 0x0d, 0, 4, 'M', 'Q', 'T', 'T', 4, 0x02, 0, 30, 0, 1, 'b'}
+
+// writeRaw writes b to the raw connection c.
+func writeRaw(t *testing.T, c io.Writer, b []byte) {
+	t.Helper()
+	if _, err := c.Write(b); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestHealKeepsFreeze freezes client raw's connection with a Freeze rule,
+// then partitions the broker and heals it. Heal ends only the partition:
+// the connection of b, which only the partition held, passes again, and
+// raw's stays frozen. Each record of raw's PINGREQ, marked withheld, is
+// the proof that the broker never got it.
+func TestHealKeepsFreeze(t *testing.T) {
+	br := NewBroker(t)
+	rec := br.Recorder()
+	ping, pong := []byte{0xc0, 0}, []byte{0xd0, 0} // PINGREQ, PINGRESP
+	a, b := dialRaw(t, br), dialRaw(t, br)
+	writeRaw(t, a, v4Connect)
+	readN(t, a, 4) // CONNACK
+	writeRaw(t, b, v4ConnectB)
+	readN(t, b, 4)
+	inject(t, br, Freeze(ClientID("raw"), Type(TypePingreq)).Times(1))
+	caught := func(id, why string, after uint64) uint64 {
+		t.Helper()
+		r := wait(t, rec, ClientID(id), Type(TypePingreq), After(after))
+		if r.Fault != why || !r.Withheld {
+			t.Errorf("record %q, want the PINGREQ withheld: %s", r.Line(), why)
+		}
+		return r.Seq
+	}
+
+	writeRaw(t, a, ping)
+	seq := caught("raw", "frozen from here: not passed on", 0)
+	br.Partition()
+	writeRaw(t, b, ping)
+	caught("b", "frozen by Partition: not passed on", 0)
+	writeRaw(t, a, ping)
+	seq = caught("raw", "frozen: not passed on", seq) // the Freeze, not the partition
+
+	br.Heal()
+	writeRaw(t, a, ping)
+	caught("raw", "frozen: not passed on", seq)
+	writeRaw(t, b, ping)
+	if got := readN(t, b, 2); !bytes.Equal(got, pong) {
+		t.Errorf("b got % x after Heal, want the PINGRESP % x", got, pong)
+	}
+	if rs := rec.Find(ClientID("raw"), Type(TypePingresp)); len(rs) > 0 {
+		t.Errorf("raw got %s, want no PINGRESP: its connection is frozen", rs[0].Line())
+	}
+}

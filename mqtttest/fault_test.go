@@ -186,12 +186,49 @@ func TestBadRules(t *testing.T) {
 		{Delay(0), "delay of 0"},
 		{Drop().Probability(1.5, 1), "probability"},
 		{Drop().Times(-1), "negative"},
+		{Drop().Times(0), "Times(0) would never act"},
+		{Drop().Nth(0), "Nth(0) would never act"},
+		{Drop().Nth(-2), "Nth(-2) is negative"},
+		{Drop().Times(3).Times(0), "Times(0)"}, // the last call counts
+		{Drop(Type(TypeConnack), Dir(ToBroker)), "CONNACK never travels to-broker: only the broker sends it"},
+		{Drop(Dir(ToClient), Type(TypeSubscribe)), "SUBSCRIBE never travels to-client: only clients send it"},
+		{Drop(Type(TypeReserved)), "RESERVED never travels either way"},
+		{Drop(ClientID("a"), Type(TypePuback), ClientID("b")), `a record has one client ID, not both "a" and "b"`},
+		{Drop(Publish("a/#/b")), `Publish("a/#/b"): not a valid MQTT topic filter: level "#": "#" must be a whole level and the last one`},
+		{Delay(time.Second, Topic("a/b+"), Dir(ToClient)), `Topic("a/b+"): not a valid MQTT topic filter: level "b+": "+" must be a whole level`},
+		{Drop(Publish("")), "empty"},
 		{Rule{}, "no action"},
 		{CutBefore(Closed()), "connection events"},
 	} {
 		if _, err := b.Inject(c.rule); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("Inject(%v) = %v, want an error about %q", c.rule, err, c.want)
 		}
+	}
+}
+
+// TestGoodRules checks rules that can act are accepted, those without Times
+// or Nth included (they act on every match).
+func TestGoodRules(t *testing.T) {
+	b := NewBroker(t)
+	for _, r := range []Rule{
+		Drop(),
+		Drop().Times(1),
+		Drop().Nth(1),
+		Drop().Times(0).Times(2), // the last call counts
+		Drop(ClientID("a"), ClientID("a")),
+		Drop(Type(TypeDisconnect), Dir(ToClient)), // MQTT 5
+		Drop(Type(TypePubrel), Dir(ToBroker)),
+		Drop(Type(TypeAuth), Dir(ToClient)),
+		Drop(PacketID(1), Dir(ToBroker)),
+		Drop(Topic("a/+/#"), Dir(ToClient)),
+		WithholdConnack(ClientID("a")),
+	} {
+		f, err := b.Inject(r)
+		if err != nil {
+			t.Errorf("Inject(%v) = %v, want it accepted", r, err)
+			continue
+		}
+		f.Remove()
 	}
 }
 

@@ -1,23 +1,28 @@
 package mqtttest
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 )
 
 // Matcher selects records, for Recorder.Find, WaitFor and WaitForN. Several
 // matchers given together must all match. Build one with the functions
-// below, or with Where for anything else.
+// below, or with Where for anything else. A matcher built from bad input (a
+// topic filter that is not valid) matches nothing; Err says why.
 type Matcher struct {
 	desc string
 	fn   func(*Record) bool
+	err  error // why the matcher is invalid; it then matches nothing
 	// What the matcher can select, when it says: a set of packet types (bit
 	// t for type t) and of directions (bit d for Direction d); 0 means any.
 	// Fault rules use them to reject matchers that can never match together.
-	types   uint16
-	dirs    uint8
-	nothing bool // the constraints exclude each other: no packet can match
-	events  bool // selects connection events or restarts, never packets
+	types    uint16
+	dirs     uint8
+	client   string // the client ID ClientID selects, when byClient
+	byClient bool
+	never    string // why the constraints exclude each other, "" when a packet can match
+	events   bool   // selects connection events or restarts, never packets
 }
 
 // typeSet is the set of packet types ts.
@@ -33,11 +38,77 @@ func typeSet(ts ...PacketType) uint16 {
 var withPacketID = typeSet(TypePublish, TypePuback, TypePubrec, TypePubrel, TypePubcomp,
 	TypeSubscribe, TypeSuback, TypeUnsubscribe, TypeUnsuback)
 
+// sentTo are the packet types that travel in each direction. PUBLISH, its
+// acknowledgements and AUTH go both ways; DISCONNECT goes to the client in
+// MQTT 5 only.
+var sentTo = [...]uint16{
+	ToBroker: typeSet(TypeConnect, TypePublish, TypePuback, TypePubrec, TypePubrel, TypePubcomp,
+		TypeSubscribe, TypeUnsubscribe, TypePingreq, TypeDisconnect, TypeAuth),
+	ToClient: typeSet(TypeConnack, TypePublish, TypePuback, TypePubrec, TypePubrel, TypePubcomp,
+		TypeSuback, TypeUnsuback, TypePingresp, TypeDisconnect, TypeAuth),
+}
+
+// wrongWay says why no packet m selects can travel in the direction m
+// selects, e.g. "CONNACK never travels to-broker: only the broker sends
+// it", or returns "" when some can.
+func (m Matcher) wrongWay() string {
+	if m.types == 0 {
+		return ""
+	}
+	way := "either way"
+	for d := ToBroker; d <= ToClient; d++ {
+		if m.dirs != 0 && m.dirs&(1<<d) == 0 {
+			continue
+		}
+		if m.types&sentTo[d] != 0 {
+			return ""
+		}
+		if m.dirs != 0 {
+			way = d.String()
+		}
+	}
+	var names []string
+	for t := TypeReserved; t <= TypeAuth; t++ {
+		if m.types&(1<<t) != 0 {
+			names = append(names, t.String())
+		}
+	}
+	why := strings.Join(names, " or ") + " never travels " + way
+	switch {
+	case len(names) > 1:
+	case m.types&sentTo[ToBroker] != 0:
+		why += ": only clients send it"
+	case m.types&sentTo[ToClient] != 0:
+		why += ": only the broker sends it"
+	default:
+		why += ": no packet has this type"
+	}
+	return why
+}
+
 // String describes the matcher, as it appears in error messages.
 func (m Matcher) String() string { return m.desc }
 
 // Match reports whether r is selected.
 func (m Matcher) Match(r Record) bool { return m.match(&r) }
+
+// Err returns why the matcher is invalid, or nil: Publish or Topic with a
+// string that is not a valid MQTT topic filter (see ValidFilter). An invalid
+// matcher matches nothing. Broker.Inject, Proxy.Inject, Recorder.WaitFor and
+// Recorder.WaitForN return this error; Recorder.Find, which has no error
+// result, returns no records, so check Err when a filter comes from input.
+func (m Matcher) Err() error { return m.err }
+
+// filterMatcher returns the matcher named name(filter) that selects what
+// match does, or, for an invalid filter, nothing and an error that says why.
+func filterMatcher(name, desc, filter string, types uint16, match func(*Record) bool) Matcher {
+	m := Matcher{desc: desc, fn: match, types: types}
+	if err := filterError(filter); err != nil {
+		m.fn = func(*Record) bool { return false }
+		m.err = fmt.Errorf("%s(%q): not a valid MQTT topic filter: %w", name, filter, err)
+	}
+	return m
+}
 
 func (m Matcher) match(r *Record) bool { return m.fn == nil || m.fn(r) }
 
@@ -53,17 +124,21 @@ func Type(t PacketType) Matcher {
 }
 
 // Publish selects PUBLISH packets, either way, whose topic matches the MQTT
-// topic filter (wildcards allowed).
+// topic filter (wildcards allowed). An invalid filter, such as "a/#/b",
+// makes a matcher that matches nothing and whose Err says why.
 func Publish(filter string) Matcher {
-	return Matcher{desc: "PUBLISH " + filter, fn: func(r *Record) bool {
+	return filterMatcher("Publish", "PUBLISH "+filter, filter, typeSet(TypePublish), func(r *Record) bool {
 		return r.Event == EventPacket && r.Type == TypePublish && MatchTopic(filter, r.Topic)
-	}, types: typeSet(TypePublish)}
+	})
 }
 
 // Topic selects records whose topic matches the MQTT topic filter: PUBLISH
 // packets, and SUBSCRIBE or UNSUBSCRIBE packets with a filter equal to it.
+// An invalid filter makes a matcher that matches nothing, not even a
+// SUBSCRIBE that carries that filter, and whose Err says why (find such a
+// SUBSCRIBE with Type and Where).
 func Topic(filter string) Matcher {
-	return Matcher{desc: "topic " + filter, fn: func(r *Record) bool {
+	return filterMatcher("Topic", "topic "+filter, filter, typeSet(TypePublish, TypeSubscribe, TypeUnsubscribe), func(r *Record) bool {
 		if r.Type == TypePublish {
 			return MatchTopic(filter, r.Topic)
 		}
@@ -73,12 +148,12 @@ func Topic(filter string) Matcher {
 			}
 		}
 		return false
-	}, types: typeSet(TypePublish, TypeSubscribe, TypeUnsubscribe)}
+	})
 }
 
 // ClientID selects records of the connection whose client ID is id.
 func ClientID(id string) Matcher {
-	return Matcher{desc: fmt.Sprintf("client %q", id), fn: func(r *Record) bool { return r.ClientID == id }}
+	return Matcher{desc: fmt.Sprintf("client %q", id), fn: func(r *Record) bool { return r.ClientID == id }, client: id, byClient: true}
 }
 
 // Dir selects packets travelling in direction d.
@@ -139,19 +214,32 @@ func allOf(ms []Matcher) Matcher {
 		return ms[0]
 	}
 	descs := make([]string, len(ms))
+	var errs []error
 	all := Matcher{types: ^uint16(0), dirs: ^uint8(0)}
 	for i, m := range ms {
 		descs[i] = m.desc
+		errs = append(errs, m.err)
 		if m.types != 0 {
 			all.types &= m.types
 		}
 		if m.dirs != 0 {
 			all.dirs &= m.dirs
 		}
-		all.nothing = all.nothing || m.nothing
+		if m.byClient && all.byClient && m.client != all.client && all.never == "" {
+			all.never = fmt.Sprintf("a record has one client ID, not both %q and %q", all.client, m.client)
+		}
+		if m.byClient {
+			all.client, all.byClient = m.client, true
+		}
+		if all.never == "" {
+			all.never = m.never
+		}
 		all.events = all.events || m.events
 	}
-	all.nothing = all.nothing || all.types == 0 || all.dirs == 0 // constraints that exclude each other
+	all.err = errors.Join(errs...)
+	if all.never == "" && (all.types == 0 || all.dirs == 0) {
+		all.never = "no packet can match"
+	}
 	if all.types == ^uint16(0) {
 		all.types = 0
 	}

@@ -53,9 +53,14 @@ func (rc *Recorder) Records() []Record {
 }
 
 // Find returns copies of the records that match every matcher, oldest first.
-// With no matchers it returns every record kept.
+// With no matchers it returns every record kept. An invalid matcher, such as
+// Publish("a/#/b"), matches nothing, so Find returns no records for it:
+// Matcher.Err says why (WaitFor returns that error).
 func (rc *Recorder) Find(m ...Matcher) []Record {
 	all := allOf(m)
+	if all.err != nil {
+		return nil
+	}
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	var out []Record
@@ -147,7 +152,7 @@ func (rc *Recorder) firstSeq() uint64 {
 // matches every matcher. It waits on new records, never polls, and gives up
 // when ctx ends, with an error that names what it waited for and shows the
 // end of the transcript. To wait only for records after some point, add
-// After(seq).
+// After(seq). An invalid matcher (see Matcher.Err) is an error at once.
 func (rc *Recorder) WaitFor(ctx context.Context, m ...Matcher) (Record, error) {
 	rs, err := rc.WaitForN(ctx, 1, m...)
 	if err != nil {
@@ -157,12 +162,16 @@ func (rc *Recorder) WaitFor(ctx context.Context, m ...Matcher) (Record, error) {
 }
 
 // WaitForN waits until n records match every matcher and returns the first n
-// of them. It fails like WaitFor when ctx ends first, saying how many it saw.
+// of them. It fails like WaitFor when ctx ends first, saying how many it saw,
+// and at once for an invalid matcher.
 func (rc *Recorder) WaitForN(ctx context.Context, n int, m ...Matcher) ([]Record, error) {
 	if n < 1 {
 		return nil, fmt.Errorf("mqtttest: WaitForN needs n >= 1, got %d", n)
 	}
 	all := allOf(m)
+	if all.err != nil {
+		return nil, fmt.Errorf("mqtttest: cannot wait for records matching %s: %w", all, all.err)
+	}
 	var found []Record
 	var next uint64 = 1 // Seq of the next record to look at
 	var r Record

@@ -75,6 +75,34 @@ func TestWaitForTimeoutSaysWhatItWaitedFor(t *testing.T) {
 
 // TestRecordLimitDropsOldestVisibly checks WithRecordLimit keeps the newest
 // records, counts the dropped ones, and the transcript says so.
+// TestInvalidFilterInQueries queries with an invalid topic filter: WaitFor
+// and WaitForN say so at once, Find finds nothing (not even the SUBSCRIBE
+// that carries that very filter), and Matcher.Err says why.
+func TestInvalidFilterInQueries(t *testing.T) {
+	rec := newRecorder(0)
+	rec.add(Record{Event: EventPacket, Dir: ToBroker, Type: TypeSubscribe, ClientID: "c", PacketID: 1,
+		Subscriptions: []Subscription{{Filter: "a/#/b"}}})
+	rec.add(publishRecord("a/x/b", "p"))
+	for _, m := range []Matcher{Publish("a/#/b"), Topic("a/#/b")} {
+		want := `("a/#/b"): not a valid MQTT topic filter: level "#": "#" must be a whole level and the last one`
+		if err := m.Err(); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%v: Err() = %v, want it to say %q", m, err, want)
+		}
+		if got := rec.Find(m); len(got) != 0 {
+			t.Errorf("Find(%v) = %d record(s), first %s; want none for an invalid filter", m, len(got), got[0].Line())
+		}
+		if _, err := rec.WaitFor(ctxFor(t), ClientID("c"), m); err == nil || errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), want) {
+			t.Errorf("WaitFor(%v) = %v, want at once an error that says %q", m, err, want)
+		}
+		if _, err := rec.WaitForN(ctxFor(t), 2, m); err == nil || errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), want) {
+			t.Errorf("WaitForN(%v) = %v, want at once an error that says %q", m, err, want)
+		}
+	}
+	if m := Topic("a/+/b"); m.Err() != nil || len(rec.Find(m)) != 1 {
+		t.Errorf("Topic(\"a/+/b\"): Err() = %v, found %d; want a valid matcher that finds the PUBLISH", m.Err(), len(rec.Find(m)))
+	}
+}
+
 func TestRecordLimitDropsOldestVisibly(t *testing.T) {
 	rc := newRecorder(3)
 	for i := 0; i < 10; i++ {

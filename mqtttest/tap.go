@@ -47,7 +47,7 @@ type tapConn struct {
 	resume    resumeGate    // a resumed session's messages go first (resume.go)
 	seams     *seams        // this package's tests only
 	faults    *faultSet     // the broker's fault rules; nil for none
-	frozen    atomic.Bool   // half-open: nothing passes either way
+	gate      passGate      // partitioned or frozen: nothing passes either way (passstate.go)
 	dead      chan struct{} // closed when the socket is closed, to end fault delays
 	scratch   [2]Record     // where faults judge a record, one per direction
 	throttled [2]time.Time  // Throttle: when the last frame each way may pass
@@ -225,7 +225,7 @@ func (t *tapConn) Write(p []byte) (int, error) {
 		t.wpend = append(t.wpend, p...)
 		b = t.wpend
 	}
-	if !t.faults.active() && !t.frozen.Load() && !t.window.on.Load() && !t.resume.on.Load() && !t.wover.Load() { // the common case: p passes as it is
+	if !t.faults.active() && t.gate.load() == passing && !t.window.on.Load() && !t.resume.on.Load() && !t.wover.Load() { // the common case: p passes as it is
 		used, raw := t.recordFrames(ToClient, b, t.wraw, false)
 		t.wraw = raw
 		t.wpend = append(t.wpend[:0], b[used:]...)
@@ -338,7 +338,7 @@ func (t *tapConn) recordFrame(dir Direction, frame []byte, header int) verdict {
 	}
 	t.mu.Unlock()
 	var v verdict
-	if t.frozen.Load() || t.faults.active() {
+	if t.gate.load() != passing || t.faults.active() {
 		// Matchers take a *Record; handing them &r would put every record on
 		// the heap, faults or not. Each direction has its own scratch record:
 		// one goroutine at a time records each direction.

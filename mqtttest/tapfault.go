@@ -7,10 +7,11 @@ import (
 )
 
 // judge returns what the broker's faults do to the packet r and notes it in
-// r. A frozen connection passes nothing; malformed bytes always pass.
+// r. A partitioned or frozen connection passes nothing; malformed bytes
+// always pass.
 func (t *tapConn) judge(r *Record) verdict {
-	if t.frozen.Load() {
-		r.Fault, r.Withheld = "frozen: not passed on", true
+	if s := t.gate.load(); s != passing {
+		r.Fault, r.Withheld = s.caught(), true
 		return verdict{kind: faultDrop}
 	}
 	if r.Malformed {
@@ -70,7 +71,7 @@ func (t *tapConn) throttleAt(dir Direction, n, rate int) time.Time {
 // pass hands a recorded frame on as the verdict says: to the broker's read
 // buffer (ToBroker) or towards the client's socket (ToClient).
 func (t *tapConn) pass(dir Direction, frame []byte, v verdict) {
-	if t.frozen.Load() && v.kind != faultFreeze {
+	if t.gate.load() != passing && v.kind != faultFreeze {
 		return
 	}
 	if dir == ToBroker {
@@ -100,7 +101,7 @@ func (t *tapConn) passIn(frame []byte, v verdict) {
 		t.rcut = true
 		t.cut("test", "fault: "+v.fault.String())
 	case faultFreeze:
-		t.frozen.Store(true)
+		t.gate.freeze()
 	case faultCorrupt:
 		t.rout = append(t.rout, v.corrupted(frame)...)
 	case faultThrottle:
@@ -141,7 +142,7 @@ func (t *tapConn) passOut(frame []byte, v verdict) {
 		t.cut("test", "fault: "+v.fault.String())
 	case faultFreeze:
 		t.flushOut()
-		t.frozen.Store(true)
+		t.gate.freeze()
 	case faultCorrupt:
 		t.wout = append(t.wout, v.corrupted(frame)...)
 	case faultThrottle:

@@ -1,6 +1,8 @@
 package mqtttest
 
 import (
+	"errors"
+	"fmt"
 	"strings"
 	"unicode/utf8"
 )
@@ -46,20 +48,31 @@ func MatchTopic(filter, topic string) bool {
 // to 65,535 bytes of UTF-8 without U+0000 [MQTT-4.7.3-1, MQTT-4.7.3-2,
 // MQTT-4.7.3-3], with "#" only as the whole last level and "+" only as a
 // whole level [MQTT-4.7.1-1, MQTT-4.7.1-2].
-func ValidFilter(filter string) bool {
-	if !topicString(filter) {
-		return false
+func ValidFilter(filter string) bool { return filterError(filter) == nil }
+
+// filterError says why filter is not a valid MQTT topic filter (see
+// ValidFilter), or returns nil.
+func filterError(filter string) error {
+	switch {
+	case filter == "":
+		return errors.New("empty: a topic filter has at least one character [MQTT-4.7.3-1]")
+	case len(filter) > 65535:
+		return fmt.Errorf("%d bytes: a topic filter has at most 65,535 [MQTT-4.7.3-3]", len(filter))
+	case !utf8.ValidString(filter):
+		return errors.New("not well-formed UTF-8 [MQTT-1.5.4-1]")
+	case strings.ContainsRune(filter, 0):
+		return errors.New("contains U+0000 [MQTT-4.7.3-2]")
 	}
 	levels := strings.Split(filter, "/")
 	for i, l := range levels {
-		if l == "#" && i != len(levels)-1 {
-			return false
+		if strings.Contains(l, "#") && (l != "#" || i != len(levels)-1) {
+			return fmt.Errorf("level %q: \"#\" must be a whole level and the last one, as in \"a/#\" [MQTT-4.7.1-1]", l)
 		}
-		if len(l) > 1 && strings.ContainsAny(l, "+#") {
-			return false
+		if strings.Contains(l, "+") && l != "+" {
+			return fmt.Errorf("level %q: \"+\" must be a whole level, as in \"a/+/c\" [MQTT-4.7.1-2]", l)
 		}
 	}
-	return true
+	return nil
 }
 
 // topicString reports whether s can be a topic name or filter at all: not
