@@ -188,9 +188,53 @@ type Fault struct {
 	set   *faultSet
 
 	mu      sync.Mutex
-	matched int // packets matched so far
-	acted   int // times it acted
+	matched int           // packets matched so far
+	acted   int           // times it acted
+	done    int           // times its action was carried out (Wait)
+	changed chan struct{} // closed when done grows; nil when nobody waits
 	rng     *rand.Rand
+}
+
+// Wait returns once the fault has acted as many times as Times allows
+// (once, without Times): each packet it acted on is recorded with its mark,
+// a connection it cut is closed, and a delay on the way to the client has
+// passed. It returns an error that names the rule and says how often it
+// acted, if that has not happened within timeout.
+func (f *Fault) Wait(timeout time.Duration) error {
+	want := 1
+	if f.rule.timesSet {
+		want = f.rule.times
+	}
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	for {
+		f.mu.Lock()
+		done := f.done
+		if done < want && f.changed == nil {
+			f.changed = make(chan struct{})
+		}
+		changed := f.changed
+		f.mu.Unlock()
+		if done >= want {
+			return nil
+		}
+		select {
+		case <-changed:
+		case <-timer.C:
+			return fmt.Errorf("mqtttest: Fault.Wait: %q acted %d of %d times within %v", f.rule, done, want, timeout)
+		}
+	}
+}
+
+// carriedOut notes that the fault's action on one packet is done, for Wait.
+func (f *Fault) carriedOut() {
+	f.mu.Lock()
+	f.done++
+	if f.changed != nil {
+		close(f.changed)
+		f.changed = nil
+	}
+	f.mu.Unlock()
 }
 
 // Remove uninstalls the fault: packets decoded after Remove returns pass

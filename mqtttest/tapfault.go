@@ -71,6 +71,9 @@ func (t *tapConn) throttleAt(dir Direction, n, rate int) time.Time {
 // pass hands a recorded frame on as the verdict says: to the broker's read
 // buffer (ToBroker) or towards the client's socket (ToClient).
 func (t *tapConn) pass(dir Direction, frame []byte, v verdict) {
+	if v.fault != nil {
+		defer v.fault.carriedOut()
+	}
 	if t.gate.load() != passing && v.kind != faultFreeze {
 		return
 	}

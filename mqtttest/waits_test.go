@@ -169,3 +169,31 @@ func TestClientsCounts(t *testing.T) {
 		t.Errorf("Clients: [Inflight Queued] = %v, want off [2 0] and mute [2 0]", got)
 	}
 }
+
+// TestFaultWait waits for a rule with Times(2) to have acted twice: both
+// dropped packets are then recorded with their marks. A rule that never
+// acts makes Wait fail with what it was waiting for.
+func TestFaultWait(t *testing.T) {
+	b := mqtttest.NewBroker(t)
+	c := fake.Dial(t, b.Addr())
+	c.Connect(fake.Connect{ClientID: "pinger", CleanStart: true})
+	f, err := b.Inject(mqtttest.Drop(mqtttest.Type(mqtttest.TypePingreq)).Times(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SendRaw([]byte{0xc0, 0x00, 0xc0, 0x00}) // two PINGREQs
+	if err := f.Wait(10 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if got := b.Recorder().Find(mqtttest.Type(mqtttest.TypePingreq)); len(got) != 2 || !got[0].Withheld || !got[1].Withheld {
+		t.Errorf("after Wait, PINGREQ records: %v, want 2 withheld", got)
+	}
+	never, err := b.Inject(mqtttest.Drop(mqtttest.Publish("never/#")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = never.Wait(10 * time.Millisecond)
+	if err == nil || !strings.Contains(err.Error(), `"drop PUBLISH never/#" acted 0 of 1 times within 10ms`) {
+		t.Errorf("Wait of a rule that never acts = %v", err)
+	}
+}
