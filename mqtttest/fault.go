@@ -114,7 +114,7 @@ func (r Rule) String() string {
 	s := map[faultKind]string{faultDrop: "drop", faultDelay: "delay " + r.delay.String(), faultDuplicate: "duplicate",
 		faultCutBefore: "cut before", faultCutAfter: "cut after", faultFreeze: "freeze at",
 		faultCorrupt: "corrupt", faultThrottle: fmt.Sprintf("throttle to %d B/s", r.rate)}[r.kind]
-	s += " " + allOf(r.match).String()
+	s += " " + All(r.match...).String()
 	if r.jitter > 0 {
 		s += fmt.Sprintf(" (jitter %v, seed %d)", r.jitter, r.seed)
 	}
@@ -136,7 +136,7 @@ func (r Rule) validate() error {
 	if r.kind == 0 {
 		errs = append(errs, errors.New("no action: make rules with Drop, Delay, Duplicate, CutBefore, CutAfter, Freeze, Corrupt or Throttle"))
 	}
-	m := allOf(r.match)
+	m := All(r.match...)
 	if m.err != nil {
 		errs = append(errs, m.err)
 	}
@@ -266,7 +266,7 @@ func (b *Broker) Inject(r Rule) (*Fault, error) {
 
 // newFault installs the valid rule r in set.
 func newFault(r Rule, set *faultSet) *Fault {
-	f := &Fault{rule: r, match: allOf(r.match), set: set}
+	f := &Fault{rule: r, match: All(r.match...), set: set}
 	if r.prob > 0 || r.jitter > 0 || r.kind == faultCorrupt {
 		f.rng = rand.New(rand.NewSource(r.seed))
 	}

@@ -93,7 +93,8 @@ func (m Matcher) String() string { return m.desc }
 func (m Matcher) Match(r Record) bool { return m.match(&r) }
 
 // Err returns why the matcher is invalid, or nil: Publish or Topic with a
-// string that is not a valid MQTT topic filter (see ValidFilter). An invalid
+// string that is not a valid MQTT topic filter (see ValidFilter), or Where
+// with a nil function. An invalid
 // matcher matches nothing. Broker.Inject, Proxy.Inject, Recorder.WaitFor and
 // Recorder.WaitForN return this error; Recorder.Find, which has no error
 // result, returns no records, so check Err when a filter comes from input.
@@ -113,8 +114,12 @@ func filterMatcher(name, desc, filter string, types uint16, match func(*Record) 
 func (m Matcher) match(r *Record) bool { return m.fn == nil || m.fn(r) }
 
 // Where selects the records for which fn returns true; desc says what it
-// selects, for error messages.
+// selects, for error messages. A nil fn makes a matcher that matches
+// nothing and whose Err says so.
 func Where(desc string, fn func(Record) bool) Matcher {
+	if fn == nil {
+		return Matcher{desc: desc, fn: func(*Record) bool { return false }, err: fmt.Errorf("Where(%q): the function is nil", desc)}
+	}
 	return Matcher{desc: desc, fn: func(r *Record) bool { return fn(*r) }}
 }
 
@@ -205,8 +210,11 @@ func BrokerDropped() Matcher {
 	return Matcher{desc: "dropped by the broker", fn: func(r *Record) bool { return r.Event == EventDrop }, events: true}
 }
 
-// allOf combines matchers; every one must match.
-func allOf(ms []Matcher) Matcher {
+// All selects the records every one of ms selects (all of them, for
+// none): what Find, WaitFor and fault rules do with several matchers. Its
+// Err joins theirs. It is for code that takes matchers of its own, as the
+// fake package does.
+func All(ms ...Matcher) Matcher {
 	switch len(ms) {
 	case 0:
 		return Matcher{desc: "anything"}

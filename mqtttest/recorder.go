@@ -57,7 +57,7 @@ func (rc *Recorder) Records() []Record {
 // Publish("a/#/b"), matches nothing, so Find returns no records for it:
 // Matcher.Err says why (WaitFor returns that error).
 func (rc *Recorder) Find(m ...Matcher) []Record {
-	all := allOf(m)
+	all := All(m...)
 	if all.err != nil {
 		return nil
 	}
@@ -168,7 +168,7 @@ func (rc *Recorder) WaitForN(ctx context.Context, n int, m ...Matcher) ([]Record
 	if n < 1 {
 		return nil, fmt.Errorf("mqtttest: WaitForN needs n >= 1, got %d", n)
 	}
-	all := allOf(m)
+	all := All(m...)
 	if all.err != nil {
 		return nil, fmt.Errorf("mqtttest: cannot wait for records matching %s: %w", all, all.err)
 	}

@@ -103,6 +103,24 @@ func TestInvalidFilterInQueries(t *testing.T) {
 	}
 }
 
+// TestWhereNil: a nil function makes a matcher that matches nothing and
+// says why; Inject refuses it.
+func TestWhereNil(t *testing.T) {
+	rec := newRecorder(0)
+	rec.add(publishRecord("a", "p"))
+	m := Where("anything", nil)
+	if err := m.Err(); err == nil || !strings.Contains(err.Error(), `Where("anything"): the function is nil`) {
+		t.Errorf("Err() = %v", err)
+	}
+	if got := rec.Find(m); len(got) != 0 {
+		t.Errorf("Find(Where nil) = %d records, want none", len(got))
+	}
+	b := NewBroker(t)
+	if _, err := b.Inject(Drop(m)); err == nil || !strings.Contains(err.Error(), "the function is nil") {
+		t.Errorf("Inject(Drop(Where nil)) = %v, want an error", err)
+	}
+}
+
 func TestRecordLimitDropsOldestVisibly(t *testing.T) {
 	rc := newRecorder(3)
 	for i := 0; i < 10; i++ {
