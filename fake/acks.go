@@ -89,6 +89,9 @@ func (c *Client) SetAcks(p AckPolicy) {
 func (c *Client) CloseWhen(m ...mqtttest.Matcher) {
 	c.t.Helper()
 	c.reportBackground()
+	if c.badMatchers("CloseWhen", m) {
+		return
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.closeWhen = append(c.closeWhen, m)
@@ -171,14 +174,7 @@ func (c *Client) stopTimers() {
 }
 
 // matchAll reports whether r matches every matcher.
-func matchAll(r mqtttest.Record, ms []mqtttest.Matcher) bool {
-	for _, m := range ms {
-		if !m.Match(r) {
-			return false
-		}
-	}
-	return true
-}
+func matchAll(r mqtttest.Record, ms []mqtttest.Matcher) bool { return mqtttest.All(ms...).Match(r) }
 
 // describe lists the matchers for messages; "any packet" for none.
 func describe(ms []mqtttest.Matcher) string {

@@ -26,6 +26,9 @@ const conversationTail = 40
 func (c *Client) Expect(m ...mqtttest.Matcher) mqtttest.Record {
 	c.t.Helper()
 	c.reportBackground()
+	if c.badMatchers("Expect", m) {
+		return mqtttest.Record{}
+	}
 	timer := time.NewTimer(c.timeout)
 	defer timer.Stop()
 	for {
@@ -68,6 +71,9 @@ func (c *Client) Expect(m ...mqtttest.Matcher) mqtttest.Record {
 func (c *Client) ExpectNothing(d time.Duration, m ...mqtttest.Matcher) {
 	c.t.Helper()
 	c.reportBackground()
+	if c.badMatchers("ExpectNothing", m) {
+		return
+	}
 	if c.matchPending(d, m) {
 		return
 	}
@@ -90,6 +96,17 @@ func (c *Client) ExpectNothing(d time.Duration, m ...mqtttest.Matcher) {
 			return
 		}
 	}
+}
+
+// badMatchers fails the test, and reports true, when the matchers can
+// match nothing (an invalid topic filter: mqtttest.Matcher.Err).
+func (c *Client) badMatchers(call string, m []mqtttest.Matcher) bool {
+	c.t.Helper()
+	if err := mqtttest.All(m...).Err(); err != nil {
+		c.fatalf("%s(%s): %v", call, describe(m), err)
+		return true
+	}
+	return false
 }
 
 // matchPending fails the test if a pending packet matches every matcher,

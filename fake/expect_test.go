@@ -165,3 +165,15 @@ func TestBadArguments(t *testing.T) {
 	wantFailure(t, ft, func() { c.Connect(fake.Connect{Will: &fake.Will{QoS: 9}}) }, "cannot encode CONNECT: will QoS 9 does not fit")
 	succeed(t, ft, func() { c.Connect(fake.Connect{ClientID: "after-bad-input"}) })
 }
+
+// TestInvalidMatchers: a matcher that can match nothing (an invalid topic
+// filter) fails Expect, ExpectNothing and CloseWhen at once, saying why.
+func TestInvalidMatchers(t *testing.T) {
+	b := mqtttest.NewBroker(t)
+	ft := &fakeT{TB: t}
+	c := fake.Dial(ft, b.Addr())
+	why := `Publish("a/#/b"): not a valid MQTT topic filter`
+	wantFailure(t, ft, func() { c.Expect(mqtttest.Publish("a/#/b")) }, "Expect(PUBLISH a/#/b): "+why)
+	wantFailure(t, ft, func() { c.ExpectNothing(time.Hour, mqtttest.Publish("a/#/b")) }, "ExpectNothing(PUBLISH a/#/b): "+why)
+	wantFailure(t, ft, func() { c.CloseWhen(mqtttest.Publish("a/#/b")) }, "CloseWhen(PUBLISH a/#/b): "+why)
+}
