@@ -343,6 +343,7 @@ func (b *Broker) Close() error {
 		b.closed.Store(true)
 		_ = b.srv.Close() // closes our listeners, which wait for their connections
 		b.logs.close()
+		b.rec.close() // every connection's last records are in
 	})
 	return nil
 }
@@ -379,7 +380,8 @@ func (b *Broker) logStuck(msg string) {
 	}
 }
 
-var errClosed = errors.New("mqtttest: broker is closed")
+// errClosed is what a Broker method that needs the broker running returns after Close.
+var errClosed error = closedError{what: "broker"}
 
 // testWriter sends each line written to it to t.Log.
 type testWriter struct{ t testing.TB }

@@ -184,8 +184,12 @@ func (f *Fault) String() string { return f.rule.String() }
 
 // Inject installs a fault rule on every connection of the broker, those
 // open now and those to come. It returns an error that says why for a rule
-// that cannot work (e.g. matchers that exclude each other).
+// that cannot work (e.g. matchers that exclude each other), and one that
+// wraps ErrClosed after Close.
 func (b *Broker) Inject(r Rule) (*Fault, error) {
+	if b.closed.Load() {
+		return nil, closedError{"broker", "Inject " + r.String() + " would act on nothing (inject before Close)"}
+	}
 	if err := r.validate(); err != nil {
 		return nil, err
 	}

@@ -70,6 +70,7 @@ func StartProxy(upstreamAddr string, opts ...Option) (*Proxy, error) {
 	}
 	p := &Proxy{upstream: upstreamAddr, ln: ln, rec: newRecorder(cfg.recordLimit), faults: new(faultSet),
 		dial: cfg.connectTimeout, conns: map[*tapConn]net.Conn{}}
+	p.rec.owner = "proxy"
 	p.wg.Add(1)
 	go p.serve()
 	return p, nil
@@ -85,8 +86,14 @@ func (p *Proxy) URL() string { return "tcp://" + p.Addr() }
 func (p *Proxy) Recorder() *Recorder { return p.rec }
 
 // Inject installs a fault rule on every connection through the proxy, as
-// Broker.Inject does.
+// Broker.Inject does; after Close it returns an error that wraps ErrClosed.
 func (p *Proxy) Inject(r Rule) (*Fault, error) {
+	p.mu.Lock()
+	closed := p.closed
+	p.mu.Unlock()
+	if closed {
+		return nil, closedError{"proxy", "Inject " + r.String() + " would act on nothing (inject before Close)"}
+	}
 	if err := r.validate(); err != nil {
 		return nil, err
 	}
@@ -106,6 +113,7 @@ func (p *Proxy) Close() error {
 		p.mu.Unlock()
 		p.ln.Close()
 		p.wg.Wait()
+		p.rec.close() // every connection's last records are in
 	})
 	return nil
 }
