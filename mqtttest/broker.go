@@ -66,7 +66,7 @@ func NewBroker(t testing.TB, opts ...Option) *Broker {
 	t.Cleanup(func() {
 		b.Close()
 		if t.Failed() {
-			t.Logf("mqtttest: broker %s, last records:\n%s", b.Addr(), b.rec.tail(transcriptTail))
+			t.Logf("mqtttest: broker %s, %s", b.Addr(), lastRecords(b.rec.tail(transcriptTail)))
 			if faults := b.faults.describe(); faults != "" {
 				t.Logf("mqtttest: fault rules (seeds repeat a run):\n%s", faults)
 			}

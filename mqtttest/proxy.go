@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -32,8 +33,9 @@ type Proxy struct {
 
 // NewProxy starts a Proxy to the MQTT broker at upstreamAddr ("host:port")
 // on a free loopback port, and registers its Close with t.Cleanup; a failed
-// test logs the end of the transcript. Options about the broker itself
-// (TLS, WebSocket, auth, ACL) do not apply to a proxy and are an error.
+// test logs the end of the transcript. A proxy takes WithAddr,
+// WithRecordLimit and WithConnectTimeout; the other options are about the
+// broker itself (TLS, WebSocket, auth, ACL, logs, limits) and are an error.
 func NewProxy(t testing.TB, upstreamAddr string, opts ...Option) *Proxy {
 	t.Helper()
 	p, err := StartProxy(upstreamAddr, opts...)
@@ -43,7 +45,7 @@ func NewProxy(t testing.TB, upstreamAddr string, opts ...Option) *Proxy {
 	t.Cleanup(func() {
 		p.Close()
 		if t.Failed() {
-			t.Logf("mqtttest: proxy %s → %s, last records:\n%s", p.Addr(), p.upstream, p.rec.tail(transcriptTail))
+			t.Logf("mqtttest: proxy %s → %s, %s", p.Addr(), p.upstream, lastRecords(p.rec.tail(transcriptTail)))
 			if faults := p.faults.describe(); faults != "" {
 				t.Logf("mqtttest: fault rules (seeds repeat a run):\n%s", faults)
 			}
@@ -58,8 +60,9 @@ func StartProxy(upstreamAddr string, opts ...Option) (*Proxy, error) {
 	if err != nil {
 		return nil, err
 	}
-	if cfg.tls || cfg.certFile != "" || cfg.webSocket || cfg.users != nil || cfg.acl != nil || cfg.testLogs || cfg.logger != nil || cfg.maxPacketSize != 0 {
-		return nil, errors.New("mqtttest: StartProxy: TLS, WebSocket, auth, ACL, packet size and log options are the upstream broker's business; a proxy takes WithAddr, WithRecordLimit and WithConnectTimeout")
+	if len(cfg.brokerOnly) > 0 {
+		return nil, fmt.Errorf("mqtttest: StartProxy: a proxy cannot use %s (options of the broker itself: set them on the upstream broker); it takes only WithAddr, WithRecordLimit and WithConnectTimeout",
+			strings.Join(cfg.brokerOnly, ", "))
 	}
 	if upstreamAddr == "" {
 		return nil, errors.New("mqtttest: StartProxy: no upstream address (want host:port)")

@@ -227,8 +227,8 @@ type WaitError struct {
 
 // Error says what was awaited, how many matched, and shows the transcript's end.
 func (e *WaitError) Error() string {
-	return fmt.Sprintf("mqtttest: waited for %d record(s) matching %s, saw %d (%v); last records:\n%s",
-		e.N, e.Want, e.Seen, e.Cause, e.Transcript)
+	return fmt.Sprintf("mqtttest: waited for %d record(s) matching %s, saw %d (%v); %s",
+		e.N, e.Want, e.Seen, e.Cause, lastRecords(e.Transcript))
 }
 
 // Unwrap returns the cause, so errors.Is(err, context.DeadlineExceeded) and
