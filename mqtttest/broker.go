@@ -66,7 +66,7 @@ func NewBroker(t testing.TB, opts ...Option) *Broker {
 	t.Cleanup(func() {
 		b.Close()
 		if t.Failed() {
-			t.Logf("mqtttest: broker %s, last records:\n%s", b.Addr(), b.rec.tail(transcriptTail))
+			t.Logf("mqtttest: broker %s, %s", b.Addr(), lastRecords(b.rec.tail(transcriptTail)))
 			if faults := b.faults.describe(); faults != "" {
 				t.Logf("mqtttest: fault rules (seeds repeat a run):\n%s", faults)
 			}
@@ -344,6 +344,7 @@ func (b *Broker) Close() error {
 		b.closed.Store(true)
 		_ = b.srv.Close() // closes our listeners, which wait for their connections
 		b.logs.close()
+		b.rec.close() // every connection's last records are in
 	})
 	return nil
 }
@@ -380,7 +381,8 @@ func (b *Broker) logStuck(msg string) {
 	}
 }
 
-var errClosed = errors.New("mqtttest: broker is closed")
+// errClosed is what a Broker method that needs the broker running returns after Close.
+var errClosed error = closedError{what: "broker"}
 
 // testWriter sends each line written to it to t.Log.
 type testWriter struct{ t testing.TB }

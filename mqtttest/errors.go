@@ -1,6 +1,7 @@
 package mqtttest
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -15,3 +16,28 @@ type UnknownClientError struct {
 func (e *UnknownClientError) Error() string {
 	return fmt.Sprintf("mqtttest: no client %q on the broker (known: [%s])", e.ID, strings.Join(e.Known, ", "))
 }
+
+// ErrClosed is the error, tested with errors.Is, of a Broker's or Proxy's
+// method that needs it running, called after its Close, and of a wait on its
+// Recorder (WaitFor, WaitForN, Next) that Close ended: no more records will
+// come.
+var ErrClosed = errors.New("mqtttest: closed")
+
+// closedError says which of a broker or a proxy was closed, and what that
+// means for the call; it is ErrClosed for errors.Is.
+type closedError struct {
+	what   string // "broker" or "proxy"
+	detail string // what the close means for the call, or ""
+}
+
+// Error says what was closed and, when known, what that means.
+func (e closedError) Error() string {
+	s := "mqtttest: the " + e.what + " was closed"
+	if e.detail != "" {
+		s += ": " + e.detail
+	}
+	return s
+}
+
+// Is reports whether target is ErrClosed.
+func (e closedError) Is(target error) bool { return target == ErrClosed }

@@ -256,8 +256,11 @@ func (f *Fault) String() string { return f.rule.String() }
 // that cannot work: matchers that exclude each other (a PUBACK with a topic
 // filter, two client IDs), a packet type in a direction it never travels (a
 // CONNACK to the broker), an invalid topic filter (Matcher.Err), Times(0) or
-// Nth(0).
+// Nth(0). After Close it returns an error that wraps ErrClosed.
 func (b *Broker) Inject(r Rule) (*Fault, error) {
+	if b.closed.Load() {
+		return nil, closedError{"broker", "Inject " + r.String() + " would act on nothing (inject before Close)"}
+	}
 	if err := r.validate(); err != nil {
 		return nil, err
 	}

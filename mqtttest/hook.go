@@ -64,11 +64,13 @@ func (h *hook) OnPacketRead(cl *mqtt.Client, pk packets.Packet) (packets.Packet,
 	return pk, nil
 }
 
-// OnPacketEncode sees each packet mochi writes to a client: it puts the
-// client's own packet identifier back on the acknowledgements of the
-// client's QoS flows, and ends a takeover's hold on routing once mochi has
-// registered the new client, as it encodes its CONNACK (takeover.go).
+// OnPacketEncode sees each packet mochi writes to a client: it keeps MQTT
+// 5's codes and packets from a client of an older protocol (v3compat.go),
+// puts the client's own packet identifier back on the acknowledgements of
+// the client's QoS flows, and ends a takeover's hold on routing once mochi
+// has registered the new client, as it encodes its CONNACK (takeover.go).
 func (h *hook) OnPacketEncode(cl *mqtt.Client, pk packets.Packet) packets.Packet {
+	fitV3(cl, &pk)
 	if pk.FixedHeader.Type == packets.Connack {
 		if t := tapOf(cl); t != nil {
 			t.connackEncoded()

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 )
 
@@ -15,6 +16,17 @@ type Option interface {
 type optionFunc func(*config) error
 
 func (f optionFunc) apply(c *config) error { return f(c) }
+
+// brokerOption is an option about the broker itself, which a Proxy cannot
+// use: it notes its name for StartProxy's error.
+func brokerOption(name string, f func(*config) error) Option {
+	return optionFunc(func(c *config) error {
+		if !slices.Contains(c.brokerOnly, name) {
+			c.brokerOnly = append(c.brokerOnly, name)
+		}
+		return f(c)
+	})
+}
 
 // config is what the options set; buildOptions fills in the defaults.
 type config struct {
@@ -37,7 +49,8 @@ type config struct {
 	receiveMaximum   uint16
 	backpressure     int
 
-	seams *seams // this package's tests only (seams.go)
+	brokerOnly []string // the names of the options given that only a Broker can use
+	seams      *seams   // this package's tests only (seams.go)
 }
 
 // The default limits: MQTT's own, where mochi's are lower, so that the
@@ -89,7 +102,7 @@ func WithAddr(addr string) Option {
 // WithWebSocket adds an MQTT-over-WebSocket listener on its own free
 // loopback port; Broker.WSURL returns its address.
 func WithWebSocket() Option {
-	return optionFunc(func(c *config) error { c.webSocket = true; return nil })
+	return brokerOption("WithWebSocket", func(c *config) error { c.webSocket = true; return nil })
 }
 
 // WithTLS adds a TLS listener on its own free loopback port, with a
@@ -97,7 +110,7 @@ func WithWebSocket() Option {
 // Broker.TLSURL returns its address, Broker.TLSConfig a client configuration
 // that trusts the CA, and Broker.CAPEM the CA for other clients.
 func WithTLS() Option {
-	return optionFunc(func(c *config) error {
+	return brokerOption("WithTLS", func(c *config) error {
 		if c.certFile != "" {
 			return errors.New("WithTLS and WithTLSFiles both given: choose one")
 		}
@@ -110,7 +123,7 @@ func WithTLS() Option {
 // certificate and key read from PEM files. Broker.TLSConfig and CAPEM are
 // then empty: the caller knows which CA signed the certificate.
 func WithTLSFiles(certFile, keyFile string) Option {
-	return optionFunc(func(c *config) error {
+	return brokerOption("WithTLSFiles", func(c *config) error {
 		if c.tls {
 			return errors.New("WithTLS and WithTLSFiles both given: choose one")
 		}
@@ -127,7 +140,7 @@ func WithTLSFiles(certFile, keyFile string) Option {
 // name or password"; v3 clients get 0x05 "not authorized" (mochi's mapping;
 // Mosquitto sends 0x04 here). Without WithAuth every client is accepted.
 func WithAuth(users map[string]string) Option {
-	return optionFunc(func(c *config) error {
+	return brokerOption("WithAuth", func(c *config) error {
 		if len(users) == 0 {
 			return errors.New("WithAuth: no users (omit WithAuth to accept every client)")
 		}
@@ -142,7 +155,7 @@ func WithAuth(users map[string]string) Option {
 // WithACL denies publishing or subscribing on the topic filters of rules.
 // Every other publish and subscribe is allowed.
 func WithACL(rules ...ACLRule) Option {
-	return optionFunc(func(c *config) error {
+	return brokerOption("WithACL", func(c *config) error {
 		for _, r := range rules {
 			if err := r.validate(); err != nil {
 				return err
@@ -155,7 +168,7 @@ func WithACL(rules ...ACLRule) Option {
 
 // WithLogger sends the broker's own logs to l. By default they are discarded.
 func WithLogger(l *slog.Logger) Option {
-	return optionFunc(func(c *config) error {
+	return brokerOption("WithLogger", func(c *config) error {
 		if l == nil {
 			return errors.New("WithLogger: nil logger")
 		}
@@ -167,7 +180,7 @@ func WithLogger(l *slog.Logger) Option {
 // WithLogs sends the broker's own logs to t.Log under NewBroker, and to
 // standard error under Start. By default they are discarded.
 func WithLogs() Option {
-	return optionFunc(func(c *config) error { c.testLogs = true; return nil })
+	return brokerOption("WithLogs", func(c *config) error { c.testLogs = true; return nil })
 }
 
 // WithRecordLimit keeps only the last n records, to bound memory in long
@@ -202,7 +215,7 @@ func WithConnectTimeout(d time.Duration) Option {
 // DISCONNECT 0x95 "packet too large") [MQTT-3.2.2-15]. By default there is
 // no limit but MQTT's own, 268,435,455 bytes of remaining length.
 func WithMaxPacketSize(n uint32) Option {
-	return optionFunc(func(c *config) error {
+	return brokerOption("WithMaxPacketSize", func(c *config) error {
 		if n < 2 {
 			return fmt.Errorf("WithMaxPacketSize(%d): no MQTT packet is smaller than 2 bytes", n)
 		}
@@ -217,7 +230,7 @@ func WithMaxPacketSize(n uint32) Option {
 // and the drop is recorded. The default, 65535, is every packet identifier
 // MQTT has; mochi's own default is 8192.
 func WithMaxInflight(n int) Option {
-	return optionFunc(func(c *config) error {
+	return brokerOption("WithMaxInflight", func(c *config) error {
 		if n < 1 || n > defaultMaxInflight {
 			return fmt.Errorf("WithMaxInflight(%d): give 1 to 65535 (MQTT has 65535 packet identifiers)", n)
 		}
@@ -231,7 +244,7 @@ func WithMaxInflight(n int) Option {
 // dropped, and the drop is recorded. The default is mochi's, 8192; each
 // connection reserves 8 bytes for each place.
 func WithMaxPendingWrites(n int) Option {
-	return optionFunc(func(c *config) error {
+	return brokerOption("WithMaxPendingWrites", func(c *config) error {
 		if n < 1 || n > 1<<24 {
 			return fmt.Errorf("WithMaxPendingWrites(%d): give 1 to 16777216", n)
 		}
@@ -246,7 +259,7 @@ func WithMaxPendingWrites(n int) Option {
 // is disconnected (reason code 0x93), and the message is recorded as a drop
 // [MQTT-3.3.4-9]. The default is 65535, the protocol's maximum.
 func WithReceiveMaximum(n int) Option {
-	return optionFunc(func(c *config) error {
+	return brokerOption("WithReceiveMaximum", func(c *config) error {
 		if n < 1 || n > 65535 {
 			return fmt.Errorf("WithReceiveMaximum(%d): give 1 to 65535 (0 is not allowed in MQTT 5)", n)
 		}
@@ -264,7 +277,7 @@ func WithReceiveMaximum(n int) Option {
 // catches up). The default is 4096; 0 turns backpressure off, so that a
 // test can see mochi drop messages at its limits.
 func WithBackpressure(n int) Option {
-	return optionFunc(func(c *config) error {
+	return brokerOption("WithBackpressure", func(c *config) error {
 		if n < 0 {
 			return fmt.Errorf("WithBackpressure(%d): give 0 (off) or more", n)
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -32,8 +33,9 @@ type Proxy struct {
 
 // NewProxy starts a Proxy to the MQTT broker at upstreamAddr ("host:port")
 // on a free loopback port, and registers its Close with t.Cleanup; a failed
-// test logs the end of the transcript. Options about the broker itself
-// (TLS, WebSocket, auth, ACL) do not apply to a proxy and are an error.
+// test logs the end of the transcript. A proxy takes WithAddr,
+// WithRecordLimit and WithConnectTimeout; the other options are about the
+// broker itself (TLS, WebSocket, auth, ACL, logs, limits) and are an error.
 func NewProxy(t testing.TB, upstreamAddr string, opts ...Option) *Proxy {
 	t.Helper()
 	p, err := StartProxy(upstreamAddr, opts...)
@@ -43,7 +45,7 @@ func NewProxy(t testing.TB, upstreamAddr string, opts ...Option) *Proxy {
 	t.Cleanup(func() {
 		p.Close()
 		if t.Failed() {
-			t.Logf("mqtttest: proxy %s → %s, last records:\n%s", p.Addr(), p.upstream, p.rec.tail(transcriptTail))
+			t.Logf("mqtttest: proxy %s → %s, %s", p.Addr(), p.upstream, lastRecords(p.rec.tail(transcriptTail)))
 			if faults := p.faults.describe(); faults != "" {
 				t.Logf("mqtttest: fault rules (seeds repeat a run):\n%s", faults)
 			}
@@ -58,8 +60,9 @@ func StartProxy(upstreamAddr string, opts ...Option) (*Proxy, error) {
 	if err != nil {
 		return nil, err
 	}
-	if cfg.tls || cfg.certFile != "" || cfg.webSocket || cfg.users != nil || cfg.acl != nil || cfg.testLogs || cfg.logger != nil || cfg.maxPacketSize != 0 {
-		return nil, errors.New("mqtttest: StartProxy: TLS, WebSocket, auth, ACL, packet size and log options are the upstream broker's business; a proxy takes WithAddr, WithRecordLimit and WithConnectTimeout")
+	if len(cfg.brokerOnly) > 0 {
+		return nil, fmt.Errorf("mqtttest: StartProxy: a proxy cannot use %s (options of the broker itself: set them on the upstream broker); it takes only WithAddr, WithRecordLimit and WithConnectTimeout",
+			strings.Join(cfg.brokerOnly, ", "))
 	}
 	if upstreamAddr == "" {
 		return nil, errors.New("mqtttest: StartProxy: no upstream address (want host:port)")
@@ -70,6 +73,7 @@ func StartProxy(upstreamAddr string, opts ...Option) (*Proxy, error) {
 	}
 	p := &Proxy{upstream: upstreamAddr, ln: ln, rec: newRecorder(cfg.recordLimit), faults: new(faultSet),
 		dial: cfg.connectTimeout, conns: map[*tapConn]net.Conn{}}
+	p.rec.owner = "proxy"
 	p.wg.Add(1)
 	go p.serve()
 	return p, nil
@@ -85,8 +89,14 @@ func (p *Proxy) URL() string { return "tcp://" + p.Addr() }
 func (p *Proxy) Recorder() *Recorder { return p.rec }
 
 // Inject installs a fault rule on every connection through the proxy, as
-// Broker.Inject does.
+// Broker.Inject does; after Close it returns an error that wraps ErrClosed.
 func (p *Proxy) Inject(r Rule) (*Fault, error) {
+	p.mu.Lock()
+	closed := p.closed
+	p.mu.Unlock()
+	if closed {
+		return nil, closedError{"proxy", "Inject " + r.String() + " would act on nothing (inject before Close)"}
+	}
 	if err := r.validate(); err != nil {
 		return nil, err
 	}
@@ -106,6 +116,7 @@ func (p *Proxy) Close() error {
 		p.mu.Unlock()
 		p.ln.Close()
 		p.wg.Wait()
+		p.rec.close() // every connection's last records are in
 	})
 	return nil
 }

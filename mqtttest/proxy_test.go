@@ -74,4 +74,24 @@ func TestProxyRejectsBrokerOptions(t *testing.T) {
 		p.Close()
 		t.Error("StartProxy without an upstream succeeded, want an error")
 	}
+	// The error names the options given (issue 9, defect 10), each once,
+	// WithMaxInflight included: a proxy has no queues to limit.
+	_, err := StartProxy("127.0.0.1:1", WithRecordLimit(5), WithTLS(), WithACL(DenyPublish("a")), WithACL(DenySubscribe("b")), WithMaxInflight(10))
+	if want := "cannot use WithTLS, WithACL, WithMaxInflight ("; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("StartProxy with broker options: error %v, want one that says %q", err, want)
+	}
+}
+
+// TestFailedProxyTestWithoutRecords checks a failed test's log says so
+// when nothing went through the proxy, rather than "last records:" over
+// nothing (issue 9, defect 10).
+func TestFailedProxyTestWithoutRecords(t *testing.T) {
+	f := &fakeTB{TB: t}
+	p := NewProxy(f, "127.0.0.1:1")
+	for i := len(f.cleanups) - 1; i >= 0; i-- {
+		f.cleanups[i]()
+	}
+	if len(f.logs) != 1 || !strings.Contains(f.logs[0], p.Addr()) || !strings.HasSuffix(f.logs[0], ", no records (nothing was recorded)") {
+		t.Errorf("failed test logged %q, want the proxy address and no records", f.logs)
+	}
 }

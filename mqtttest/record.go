@@ -98,8 +98,8 @@ type Record struct {
 	Raw        []byte
 	Malformed  bool   // the bytes did not frame or decode as MQTT, or broke a rule the broker closes a connection for; Err says why
 	Err        string // why the packet is malformed, e.g. "protocol violation: ..." for a wildcard in a PUBLISH topic
-	Fault      string // what a fault rule did to the packet, e.g. "dropped", "delayed 50ms"; "" for none
-	Withheld   bool   // a fault kept the packet from its destination (dropped, cut before it, frozen, partitioned)
+	Fault      string // what a fault rule did to the packet, e.g. "dropped", "delayed 50ms", or "after a cut: not passed on"; "" for none
+	Withheld   bool   // the packet never reached its destination: a fault dropped it, cut before it or froze the connection, a partition held it, or the broker wrote it after a cut
 	Duplicated bool   // a fault passed the packet on twice
 
 	ClosedBy string // EventClose: who started the close: "client" (including by DISCONNECT), "broker" or "test"

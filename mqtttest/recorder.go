@@ -19,11 +19,31 @@ type Recorder struct {
 	limit   int                       // 0: no limit
 	changed chan struct{}             // closed on the next append; nil when nobody waits
 	settler func(time.Duration) error // Broker.settle; nil for a Proxy's recorder
+	owner   string                    // "broker" or "proxy", for closedError
+	ended   error                     // set by close: waits end with it
 }
 
-// newRecorder returns an empty Recorder that keeps at most limit records (0: all).
+// newRecorder returns an empty Recorder, a broker's until its owner field
+// says otherwise, that keeps at most limit records (0: all).
 func newRecorder(limit int) *Recorder {
-	return &Recorder{start: time.Now(), limit: limit}
+	return &Recorder{start: time.Now(), limit: limit, owner: "broker"}
+}
+
+// close ends every wait, now and to come, that the records kept do not
+// satisfy, with an error that says the owner was closed: no record it waits
+// for will come. The owner calls it once its Close has recorded the last
+// records (Restart does not).
+func (rc *Recorder) close() {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if rc.ended != nil {
+		return
+	}
+	rc.ended = closedError{rc.owner, "no more records will come (wait before Close, or look at what was recorded with Find)"}
+	if rc.changed != nil {
+		close(rc.changed)
+		rc.changed = nil
+	}
 }
 
 // add appends r, giving it the next sequence number and, when r.Time is
@@ -76,7 +96,8 @@ func (rc *Recorder) Find(m ...Matcher) []Record {
 // Next returns copies of every record kept with a sequence number above
 // after, oldest first, waiting until there is at least one or ctx ends. It is
 // the way to follow a recording as it grows: pass the Seq of the last record
-// it returned.
+// it returned. Once the broker or proxy is closed, Next does not wait: with
+// nothing new it returns an error that wraps ErrClosed.
 func (rc *Recorder) Next(ctx context.Context, after uint64) ([]Record, error) {
 	var out []Record
 	err := rc.await(ctx, func() bool {
@@ -99,13 +120,18 @@ func (rc *Recorder) Next(ctx context.Context, after uint64) ([]Record, error) {
 }
 
 // await calls done with mu held, after every add, until it returns true
-// (nil) or ctx ends (ctx.Err()). It never polls.
+// (nil), ctx ends (ctx.Err()), or the recorder is closed (the closedError).
+// It never polls.
 func (rc *Recorder) await(ctx context.Context, done func() bool) error {
 	for {
 		rc.mu.Lock()
 		if done() {
 			rc.mu.Unlock()
 			return nil
+		}
+		if err := rc.ended; err != nil {
+			rc.mu.Unlock()
+			return err
 		}
 		changed := rc.nextAdd()
 		rc.mu.Unlock()
@@ -151,8 +177,10 @@ func (rc *Recorder) firstSeq() uint64 {
 // WaitFor returns the first record, already recorded or still to come, that
 // matches every matcher. It waits on new records, never polls, and gives up
 // when ctx ends, with an error that names what it waited for and shows the
-// end of the transcript. To wait only for records after some point, add
-// After(seq). An invalid matcher (see Matcher.Err) is an error at once.
+// end of the transcript. Once the broker or proxy is closed it returns at
+// once: a match already recorded, or an error that wraps ErrClosed. To wait
+// only for records after some point, add After(seq). An invalid matcher
+// (see Matcher.Err) is an error at once.
 func (rc *Recorder) WaitFor(ctx context.Context, m ...Matcher) (Record, error) {
 	rs, err := rc.WaitForN(ctx, 1, m...)
 	if err != nil {
@@ -162,8 +190,8 @@ func (rc *Recorder) WaitFor(ctx context.Context, m ...Matcher) (Record, error) {
 }
 
 // WaitForN waits until n records match every matcher and returns the first n
-// of them. It fails like WaitFor when ctx ends first, saying how many it saw,
-// and at once for an invalid matcher.
+// of them. It fails like WaitFor when ctx ends first, or the broker or proxy
+// is closed, saying how many it saw, and at once for an invalid matcher.
 func (rc *Recorder) WaitForN(ctx context.Context, n int, m ...Matcher) ([]Record, error) {
 	if n < 1 {
 		return nil, fmt.Errorf("mqtttest: WaitForN needs n >= 1, got %d", n)
@@ -196,21 +224,23 @@ func (rc *Recorder) WaitForN(ctx context.Context, n int, m ...Matcher) ([]Record
 	return found, nil
 }
 
-// WaitError is the error WaitFor and WaitForN return when their context ends
-// before enough records matched. Its message holds the end of the transcript.
+// WaitError is the error WaitFor and WaitForN return when their context ends,
+// or the broker or proxy is closed, before enough records matched. Its
+// message holds the end of the transcript.
 type WaitError struct {
 	Want       string // the matchers, described
 	N          int    // how many matches were wanted
 	Seen       int    // how many matched
-	Cause      error  // ctx.Err()
+	Cause      error  // ctx.Err(), or an error that wraps ErrClosed
 	Transcript string // the last records, one line each
 }
 
 // Error says what was awaited, how many matched, and shows the transcript's end.
 func (e *WaitError) Error() string {
-	return fmt.Sprintf("mqtttest: waited for %d record(s) matching %s, saw %d (%v); last records:\n%s",
-		e.N, e.Want, e.Seen, e.Cause, e.Transcript)
+	return fmt.Sprintf("mqtttest: waited for %d record(s) matching %s, saw %d (%v); %s",
+		e.N, e.Want, e.Seen, e.Cause, lastRecords(e.Transcript))
 }
 
-// Unwrap returns the context's error, so errors.Is(err, context.DeadlineExceeded) works.
+// Unwrap returns the cause, so errors.Is(err, context.DeadlineExceeded) and
+// errors.Is(err, ErrClosed) work.
 func (e *WaitError) Unwrap() error { return e.Cause }

@@ -279,6 +279,25 @@ func TestFailedTestLogsTranscript(t *testing.T) {
 	}
 }
 
+// TestFailedTestWithoutRecords checks a failed test's log says so when
+// nothing was recorded, rather than "last records:" over nothing, and so
+// does a wait's error (issue 9, defect 10).
+func TestFailedTestWithoutRecords(t *testing.T) {
+	f := &fakeTB{TB: t}
+	b := NewBroker(f)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := b.Recorder().WaitFor(ctx, Publish("x")); err == nil || !strings.HasSuffix(err.Error(), "; no records (nothing was recorded)") {
+		t.Errorf("WaitFor on an empty recording: error %v, want one that says there are no records", err)
+	}
+	for i := len(f.cleanups) - 1; i >= 0; i-- {
+		f.cleanups[i]()
+	}
+	if len(f.logs) != 1 || !strings.Contains(f.logs[0], b.Addr()) || !strings.HasSuffix(f.logs[0], ", no records (nothing was recorded)") {
+		t.Errorf("failed test logged %q, want the broker address and no records", f.logs)
+	}
+}
+
 // TestNextFollowsTheRecording checks Next returns what came after a
 // sequence number, waiting for it when there is nothing yet.
 func TestNextFollowsTheRecording(t *testing.T) {

@@ -50,6 +50,7 @@ func (b *Broker) Restart(keepSessions bool) error {
 	if err != nil {
 		b.closed.Store(true)
 		b.logs.close()
+		b.rec.close()
 		return fmt.Errorf("mqtttest: Restart: %w (the broker is closed)", err)
 	}
 	return nil

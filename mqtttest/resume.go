@@ -169,7 +169,7 @@ func (h *hook) resumed(cl *mqtt.Client, t *tapConn) {
 	t.wmu.Lock()
 	defer t.wmu.Unlock()
 	frames := t.resume.open()
-	if t.wcut || t.wfail != nil {
+	if t.severed.Load() || t.wfail != nil {
 		return // the connection is gone; the messages are in the session
 	}
 	t.werr = nil

@@ -48,6 +48,7 @@ type tapConn struct {
 	seams     *seams        // this package's tests only
 	faults    *faultSet     // the broker's fault rules; nil for none
 	gate      passGate      // partitioned or frozen: nothing passes either way (passstate.go)
+	severed   atomic.Bool   // the tap cut the connection: nothing more is written to the client (tapcut.go)
 	dead      chan struct{} // closed when the socket is closed, to end fault delays
 	scratch   [2]Record     // where faults judge a record, one per direction
 	throttled [2]time.Time  // Throttle: when the last frame each way may pass
@@ -76,7 +77,6 @@ type tapConn struct {
 	wout  []byte      // frames to write, when faults change what is written
 	werr  error       // what the Write under way returns: a failed write, or errTakenOver
 	wraw  bool
-	wcut  bool        // a fault cut the connection: write nothing more
 	wfail error       // a write to the socket failed: the connection is lost, and nothing more is written or recorded
 	wover atomic.Bool // a takeover ends the connection: its QoS 1 and 2 PUBLISH packets are not written (takeover.go)
 }
@@ -211,14 +211,14 @@ func (t *tapConn) fill() {
 func (t *tapConn) Write(p []byte) (int, error) {
 	t.wmu.Lock()
 	defer t.wmu.Unlock()
-	if t.wcut {
-		return 0, net.ErrClosed // a fault cut the connection
-	}
 	if t.wfail != nil {
 		// mochi keeps what a failed write did not take in its own buffer and
 		// writes it again with the next packet: it never reaches the client,
 		// and recording it again would show deliveries that did not happen.
 		return 0, t.wfail
+	}
+	if t.severed.Load() {
+		return t.writeAfterCut(p)
 	}
 	b := p
 	if len(t.wpend) > 0 {
@@ -255,7 +255,7 @@ func (t *tapConn) recordFrames(dir Direction, b []byte, raw, forward bool) (used
 		return len(b), true
 	}
 	for used < len(b) {
-		if t.isCut(dir) { // nothing after the cut point got through
+		if dir == ToBroker && t.rcut { // nothing after the cut point got through
 			return len(b), raw
 		}
 		if raw {
@@ -319,13 +319,14 @@ func (t *tapConn) recordFrame(dir Direction, frame []byte, header int) verdict {
 	if dir == ToBroker && t.maxPacket > 0 && !r.Malformed && uint32(len(frame)-header+1) > t.maxPacket { // mochi's count
 		r.Malformed, r.Err = true, fmt.Sprintf("packet too large: %d bytes of remaining length, over the broker's maximum packet size %d [MQTT-3.2.2-15]", len(frame)-header, t.maxPacket)
 	}
+	severed := dir == ToClient && t.severed.Load()
 	t.mu.Lock()
 	switch {
 	case dir == ToBroker && r.Type == TypeConnect && t.version == 0 && !r.Malformed:
 		t.version, t.clientID = r.Version, r.ClientID
 	case dir == ToBroker && r.Type == TypeConnect && t.version != 0 && !r.Malformed:
 		r.Malformed, r.Err = true, "protocol violation: a second CONNECT on one connection [MQTT-3.1.0-2]"
-	case dir == ToClient && holdsBack(r.Type) && t.listener != "proxy":
+	case dir == ToClient && holdsBack(r.Type) && t.listener != "proxy" && !severed:
 		t.hold.Store(true) // the caller holds wmu
 		t.seams.at(func(s *seams) func() { return s.ackHeld })
 	case dir == ToClient && r.Type == TypeConnack && r.Properties.AssignedClientID != "":
@@ -338,7 +339,10 @@ func (t *tapConn) recordFrame(dir Direction, frame []byte, header int) verdict {
 	}
 	t.mu.Unlock()
 	var v verdict
-	if t.gate.load() != passing || t.faults.active() {
+	if severed {
+		r.Fault, r.Withheld = faultAfterCut, true
+		v = verdict{kind: faultDrop} // faults do not act on, or count, what never leaves
+	} else if t.gate.load() != passing || t.faults.active() {
 		// Matchers take a *Record; handing them &r would put every record on
 		// the heap, faults or not. Each direction has its own scratch record:
 		// one goroutine at a time records each direction.

@@ -28,7 +28,10 @@ func (t *tapConn) Close() error {
 }
 
 // cut closes the connection at once, without a DISCONNECT, as the test asked.
+// What the broker writes to it from now on is recorded as not passed on
+// (writeAfterCut).
 func (t *tapConn) cut(by, reason string) {
+	t.severed.Store(true)
 	t.settle(by, reason, true)
 	t.markDead()
 	t.raw.Close()

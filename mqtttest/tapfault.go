@@ -141,8 +141,7 @@ func (t *tapConn) passOut(frame []byte, v verdict) {
 		t.flushOut()
 		t.hold.Store(false) // what passed before the cut goes out, held or not
 		t.flushHeld()
-		t.wcut = true
-		t.cut("test", "fault: "+v.fault.String())
+		t.cut("test", "fault: "+v.fault.String()) // nothing more is written (writeAfterCut)
 	case faultFreeze:
 		t.flushOut()
 		t.gate.freeze()
@@ -164,14 +163,6 @@ func (t *tapConn) flushOut() {
 		_, t.werr = t.write(t.wout)
 	}
 	t.wout = t.wout[:0]
-}
-
-// isCut reports whether a fault has cut the connection in direction dir.
-func (t *tapConn) isCut(dir Direction) bool {
-	if dir == ToBroker {
-		return t.rcut
-	}
-	return t.wcut
 }
 
 // sleepUntil waits until at, or until the connection is closed (false).

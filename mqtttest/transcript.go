@@ -46,6 +46,15 @@ func (rc *Recorder) tail(n int) string {
 	return b.String()
 }
 
+// lastRecords introduces a transcript's tail, as tail renders it, for a log
+// line or an error message, or says that nothing was recorded.
+func lastRecords(transcript string) string {
+	if transcript == "" {
+		return "no records (nothing was recorded)"
+	}
+	return "last records:\n" + transcript
+}
+
 // Line renders one record as a transcript line, without the time.
 func (r Record) Line() string {
 	var b strings.Builder

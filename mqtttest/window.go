@@ -124,7 +124,7 @@ func (t *tapConn) releaseWindow() {
 // sendHeldPublishes records and sends the PUBLISH packets there is room
 // for. The caller holds wmu.
 func (t *tapConn) sendHeldPublishes() {
-	if t.wcut || t.wfail != nil {
+	if t.severed.Load() || t.wfail != nil {
 		return
 	}
 	for {

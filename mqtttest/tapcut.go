@@ -1,0 +1,26 @@
+package mqtttest
+
+import "net"
+
+// faultAfterCut is the Fault of a record of what the broker wrote to a
+// connection after the tap cut it (a CutBefore or CutAfter fault in either
+// direction, Broker.Disconnect with Abruptly, a Close): the broker goes on
+// for a moment, a PUBREL for the PUBREC that came with the cut, say, and
+// none of it reaches the client.
+const faultAfterCut = "after a cut: not passed on"
+
+// writeAfterCut records the frames the broker writes after the tap cut the
+// connection, as withheld (faultAfterCut), and writes nothing. It reports
+// every byte taken, so that mochi does not write them again with its next
+// packet, and net.ErrClosed. The caller holds wmu.
+func (t *tapConn) writeAfterCut(p []byte) (int, error) {
+	b := p
+	if len(t.wpend) > 0 {
+		t.wpend = append(t.wpend, p...)
+		b = t.wpend
+	}
+	used, raw := t.recordFrames(ToClient, b, t.wraw, false)
+	t.wraw = raw
+	t.wpend = append(t.wpend[:0], b[used:]...)
+	return len(p), net.ErrClosed
+}
