@@ -345,6 +345,7 @@ func (b *Broker) Close() error {
 		_ = b.srv.Close() // closes our listeners, which wait for their connections
 		b.logs.close()
 		b.rec.close() // every connection's last records are in
+		b.faults.close()
 	})
 	return nil
 }

@@ -199,7 +199,8 @@ type Fault struct {
 // (once, without Times): each packet it acted on is recorded with its mark,
 // a connection it cut is closed, and a delay on the way to the client has
 // passed. It returns an error that names the rule and says how often it
-// acted, if that has not happened within timeout.
+// acted, if that has not happened within timeout, and one that wraps
+// ErrClosed once the broker or proxy is closed.
 func (f *Fault) Wait(timeout time.Duration) error {
 	want := 1
 	if f.rule.timesSet {
@@ -207,6 +208,7 @@ func (f *Fault) Wait(timeout time.Duration) error {
 	}
 	timer := time.NewTimer(timeout)
 	defer timer.Stop()
+	ended := f.set.endChan()
 	for {
 		f.mu.Lock()
 		done := f.done
@@ -220,6 +222,8 @@ func (f *Fault) Wait(timeout time.Duration) error {
 		}
 		select {
 		case <-changed:
+		case <-ended:
+			return fmt.Errorf("mqtttest: Fault.Wait: %q acted %d of %d times: %w", f.rule, done, want, closedError{"broker or proxy", "the fault will not act again"})
 		case <-timer.C:
 			return fmt.Errorf("mqtttest: Fault.Wait: %q acted %d of %d times within %v", f.rule, done, want, timeout)
 		}
@@ -316,7 +320,24 @@ func (f *Fault) decide(r *Record) verdict {
 type faultSet struct {
 	mu      sync.Mutex // serialises add and remove, guards history
 	list    atomic.Pointer[[]*Fault]
-	history []*Fault // every fault ever installed, for a failed test's log
+	history []*Fault      // every fault ever installed, for a failed test's log
+	ended   chan struct{} // closed when the broker or proxy is closed: no fault acts again
+	endOnce sync.Once
+}
+
+// close notes that the broker or proxy is closed, ending every Fault.Wait.
+func (s *faultSet) close() {
+	s.endOnce.Do(func() { close(s.endChan()) })
+}
+
+// endChan returns the channel close closes.
+func (s *faultSet) endChan() chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ended == nil {
+		s.ended = make(chan struct{})
+	}
+	return s.ended
 }
 
 // describe lists every fault ever installed, with their seeds, one a line.

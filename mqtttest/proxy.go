@@ -117,6 +117,7 @@ func (p *Proxy) Close() error {
 		p.ln.Close()
 		p.wg.Wait()
 		p.rec.close() // every connection's last records are in
+		p.faults.close()
 	})
 	return nil
 }

@@ -26,7 +26,7 @@ import (
 // (will delay, session expiry, keepalive). A Delay fault on a packet, or a
 // subscriber that has stopped reading, holds Settle up until it passes. It
 // returns an error saying what was still busy if that takes longer than
-// timeout, and an error after Close.
+// timeout, and one that wraps ErrClosed after Close.
 func (b *Broker) Settle(timeout time.Duration) error {
 	return b.rec.Settle(timeout)
 }
@@ -46,9 +46,6 @@ func (rc *Recorder) Settle(timeout time.Duration) error {
 // a broker the tap cannot see into (a Proxy's).
 var ErrCannotSettle = errors.New("mqtttest: Settle: the tap cannot see when the upstream broker has finished (a Proxy's recorder)")
 
-// errSettleClosed is Settle's error after Close.
-var errSettleClosed = errors.New("mqtttest: Settle: the broker is closed")
-
 // settle waits for the broker to go quiet: two looks at every connection and
 // client agree that nothing is under way and nothing happened in between.
 func (b *Broker) settle(timeout time.Duration) error {
@@ -56,7 +53,7 @@ func (b *Broker) settle(timeout time.Duration) error {
 	pause := 20 * time.Microsecond
 	for {
 		if b.closed.Load() {
-			return errSettleClosed
+			return closedError{"broker", "Settle has nothing to wait for: its records are final"}
 		}
 		busy := b.busy()
 		if busy == "" {

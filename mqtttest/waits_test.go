@@ -84,8 +84,8 @@ func TestSettleNamesWhatIsBusy(t *testing.T) {
 func TestSettleAfterClose(t *testing.T) {
 	b := mqtttest.NewBroker(t)
 	b.Close()
-	if err := b.Settle(time.Minute); err == nil || !strings.Contains(err.Error(), "closed") {
-		t.Fatalf("Settle after Close = %v, want an error saying the broker is closed", err)
+	if err := b.Settle(time.Minute); !errors.Is(err, mqtttest.ErrClosed) {
+		t.Fatalf("Settle after Close = %v, want ErrClosed", err)
 	}
 }
 
@@ -195,5 +195,18 @@ func TestFaultWait(t *testing.T) {
 	err = never.Wait(10 * time.Millisecond)
 	if err == nil || !strings.Contains(err.Error(), `"drop PUBLISH never/#" acted 0 of 1 times within 10ms`) {
 		t.Errorf("Wait of a rule that never acts = %v", err)
+	}
+}
+
+// TestFaultWaitAfterClose returns at once with ErrClosed.
+func TestFaultWaitAfterClose(t *testing.T) {
+	b := mqtttest.NewBroker(t)
+	f, err := b.Inject(mqtttest.Drop(mqtttest.Publish("never/#")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Close()
+	if err := f.Wait(time.Hour); !errors.Is(err, mqtttest.ErrClosed) {
+		t.Fatalf("Wait after Close = %v, want ErrClosed", err)
 	}
 }
