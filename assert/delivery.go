@@ -102,6 +102,9 @@ func Received(t TestingT, src Source, clientID, filter string, p PayloadMatcher,
 	if src == nil {
 		return nilSource(t, "Received")
 	}
+	if !validFilter(t, "Received", filter) {
+		return false
+	}
 	recs, ok := watch(src, timeout, func(recs []mqtttest.Record) bool {
 		return first(recs, func(r *mqtttest.Record) bool { return delivered(r, clientID, filter, p) }) != nil
 	})
@@ -117,16 +120,24 @@ func Received(t TestingT, src Source, clientID, filter string, p PayloadMatcher,
 }
 
 // NotReceived asserts that the broker delivers no PUBLISH on a topic
-// matching filter to clientID ("" for any client): none is recorded, and
-// none arrives for d. It returns early, failing, when one does. It is how
-// a test checks that an ephemeral message had no subscriber to go to and is
-// not delivered late.
+// matching filter to clientID ("" for any client): none is recorded once
+// the broker has finished with everything it has read (Recorder.Settle),
+// and none arrives for d after that. It returns early, failing, when one
+// does. It is how a test checks that an ephemeral message had no
+// subscriber to go to and is not delivered late. Over a Proxy's recorder,
+// which cannot see into its upstream, the window d alone decides.
 func NotReceived(t TestingT, src Source, clientID, filter string, d time.Duration) bool {
 	if h, ok := t.(tHelper); ok {
 		h.Helper()
 	}
 	if src == nil {
 		return nilSource(t, "NotReceived")
+	}
+	if !validFilter(t, "NotReceived", filter) {
+		return false
+	}
+	if !barrier(t, "NotReceived", src) {
+		return false
 	}
 	var got *mqtttest.Record
 	recs, found := watch(src, d, func(recs []mqtttest.Record) bool {

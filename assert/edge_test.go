@@ -89,3 +89,34 @@ func TestInOrderRepeatedPayload(t *testing.T) {
 		return assert.InOrder(c, assert.Records{}, "c", "#", time.Second, "a", "b", "a")
 	}, `assert.InOrder: payload "a" is given twice: messages are told apart by payload`)
 }
+
+// TestInvalidFilter: an assertion given a topic filter nothing can match
+// fails at once and says why, rather than wait and blame the broker.
+func TestInvalidFilter(t *testing.T) {
+	b := mqtttest.NewBroker(t)
+	rec := b.Recorder()
+	const bad = "a/#/b"
+	checks := map[string]func(assert.TestingT) bool{
+		"Received":    func(c assert.TestingT) bool { return assert.Received(c, rec, "", bad, assert.AnyPayload, time.Hour) },
+		"NotReceived": func(c assert.TestingT) bool { return assert.NotReceived(c, rec, "", bad, time.Hour) },
+		"AtMostOnce":  func(c assert.TestingT) bool { return assert.AtMostOnce(c, rec, "", bad, assert.AnyPayload) },
+		"AtLeastOnce": func(c assert.TestingT) bool { return assert.AtLeastOnce(c, rec, "", bad, assert.AnyPayload, time.Hour) },
+		"ExactlyOnce": func(c assert.TestingT) bool { return assert.ExactlyOnce(c, rec, "", bad, assert.AnyPayload, time.Hour) },
+		"HandshakeCompleted": func(c assert.TestingT) bool {
+			return assert.HandshakeCompleted(c, rec, "", bad, assert.AnyPayload, time.Hour)
+		},
+		"InOrder": func(c assert.TestingT) bool { return assert.InOrder(c, rec, "", bad, time.Hour, "x") },
+		"Redelivered": func(c assert.TestingT) bool {
+			return assert.Redelivered(c, rec, "c", bad, assert.AnyPayload, time.Hour)
+		},
+		"ReceivedRetained": func(c assert.TestingT) bool {
+			return assert.ReceivedRetained(c, rec, "c", bad, assert.AnyPayload, time.Hour)
+		},
+		"Subscribed":         func(c assert.TestingT) bool { return assert.Subscribed(c, rec, "c", bad, 1, time.Hour) },
+		"ReceivedAllAndOnly": func(c assert.TestingT) bool { return assert.ReceivedAllAndOnly(c, rec, "c", bad, time.Hour) },
+	}
+	for name, check := range checks {
+		fails(t, name, check, `assert.`+name+`: "a/#/b" is not a valid MQTT topic filter: nothing can match it`,
+			`why: Topic("a/#/b"): not a valid MQTT topic filter: level "#": "#" must be a whole level and the last one`)
+	}
+}

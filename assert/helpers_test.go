@@ -199,9 +199,11 @@ func waitFor(t *testing.T, b *mqtttest.Broker, m ...mqtttest.Matcher) mqtttest.R
 	return r
 }
 
-func inject(t *testing.T, b *mqtttest.Broker, r mqtttest.Rule) {
+func inject(t *testing.T, b *mqtttest.Broker, r mqtttest.Rule) *mqtttest.Fault {
 	t.Helper()
-	if _, err := b.Inject(r); err != nil {
+	f, err := b.Inject(r)
+	if err != nil {
 		t.Fatal(err)
 	}
+	return f
 }

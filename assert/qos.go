@@ -89,14 +89,21 @@ func countFailure(t TestingT, name, guarantee string, src Source, recs []mqtttes
 
 // AtMostOnce asserts that the message (a topic matching filter, a payload p
 // matches) has reached clientID no more than once, counting as
-// deliveries does: QoS 2 resends before PUBREL are one delivery. It does not
-// wait: call it once the flows of interest have ended.
+// deliveries does: QoS 2 resends before PUBREL are one delivery. It waits
+// only until the broker has finished with everything it has read
+// (Recorder.Settle): call it once the flows of interest have ended.
 func AtMostOnce(t TestingT, src Source, clientID, filter string, p PayloadMatcher) bool {
 	if h, ok := t.(tHelper); ok {
 		h.Helper()
 	}
 	if src == nil {
 		return nilSource(t, "AtMostOnce")
+	}
+	if !validFilter(t, "AtMostOnce", filter) {
+		return false
+	}
+	if !barrier(t, "AtMostOnce", src) {
+		return false
 	}
 	recs := src.Records()
 	counted, all := deliveries(recs, clientID, filter, p)
@@ -115,6 +122,9 @@ func AtLeastOnce(t TestingT, src Source, clientID, filter string, p PayloadMatch
 	}
 	if src == nil {
 		return nilSource(t, "AtLeastOnce")
+	}
+	if !validFilter(t, "AtLeastOnce", filter) {
+		return false
 	}
 	recs, ok := watch(src, timeout, func(recs []mqtttest.Record) bool {
 		counted, _ := deliveries(recs, clientID, filter, p)
@@ -151,6 +161,9 @@ func ExactlyOnce(t TestingT, src Source, clientID, filter string, p PayloadMatch
 	if src == nil {
 		return nilSource(t, "ExactlyOnce")
 	}
+	if !validFilter(t, "ExactlyOnce", filter) {
+		return false
+	}
 	recs, _ := watch(src, timeout, func(recs []mqtttest.Record) bool {
 		counted, _ := deliveries(recs, clientID, filter, p)
 		if len(counted) == 0 {
@@ -178,6 +191,9 @@ func HandshakeCompleted(t TestingT, src Source, clientID, filter string, p Paylo
 	}
 	if src == nil {
 		return nilSource(t, "HandshakeCompleted")
+	}
+	if !validFilter(t, "HandshakeCompleted", filter) {
+		return false
 	}
 	var pub *mqtttest.Record
 	var flow []mqtttest.Record
@@ -283,6 +299,9 @@ func InOrder(t TestingT, src Source, clientID, filter string, timeout time.Durat
 	}
 	if src == nil {
 		return nilSource(t, "InOrder")
+	}
+	if !validFilter(t, "InOrder", filter) {
+		return false
 	}
 	seen := map[string]bool{}
 	for _, p := range payloads {

@@ -69,6 +69,9 @@ func ReceivedRetained(t TestingT, src Source, clientID, filter string, p Payload
 	if src == nil {
 		return nilSource(t, "ReceivedRetained")
 	}
+	if !validFilter(t, "ReceivedRetained", filter) {
+		return false
+	}
 	recs, ok := watch(src, timeout, func(recs []mqtttest.Record) bool {
 		return first(recs, func(r *mqtttest.Record) bool { return r.Retain && delivered(r, clientID, filter, p) }) != nil
 	})

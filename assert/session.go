@@ -78,6 +78,9 @@ func Subscribed(t TestingT, src Source, clientID, filter string, qos byte, timeo
 	if src == nil {
 		return nilSource(t, "Subscribed")
 	}
+	if !validFilter(t, "Subscribed", filter) {
+		return false
+	}
 	var sub, ack, unsub *mqtttest.Record
 	recs, _ := watch(src, timeout, func(recs []mqtttest.Record) bool {
 		sub, ack, unsub = subscription(recs, clientID, filter)

@@ -2,6 +2,8 @@ package assert
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/mqtt-testkit/testkit/mqtttest"
@@ -28,6 +30,53 @@ func nilSource(t TestingT, name string) bool {
 		h.Helper()
 	}
 	return newReport(name, "no records: the Source is nil (pass b.Recorder(), or assert.Records)").fail(t)
+}
+
+// validFilter fails the assertion, and returns false, when filter is not a
+// valid MQTT topic filter: nothing could ever match it.
+func validFilter(t TestingT, name, filter string) bool {
+	if h, ok := t.(tHelper); ok {
+		h.Helper()
+	}
+	err := mqtttest.Topic(filter).Err()
+	if err == nil {
+		return true
+	}
+	return newReport(name, fmt.Sprintf("%q is not a valid MQTT topic filter: nothing can match it", filter)).
+		add("why", "%v", err).fail(t)
+}
+
+// settleTimeout bounds the barrier in front of a check that something did
+// not happen.
+const settleTimeout = 10 * time.Second
+
+// settler is a Source that can wait until its broker has finished with
+// everything it has read: *mqtttest.Recorder of a Broker.
+type settler interface {
+	Settle(timeout time.Duration) error
+}
+
+// barrier is what a check that something did not happen does first: it
+// waits until the broker behind src has finished with everything it has
+// read (Recorder.Settle), so that the window that follows starts after
+// what came before it. It fails the assertion, and returns false, when the
+// broker stays busy for settleTimeout. A Source that cannot settle (a
+// Proxy's recorder, Records, a closed broker, whose records are final) has
+// no barrier to wait for.
+func barrier(t TestingT, name string, src Source) bool {
+	if h, ok := t.(tHelper); ok {
+		h.Helper()
+	}
+	s, ok := src.(settler)
+	if !ok {
+		return true
+	}
+	err := s.Settle(settleTimeout)
+	if err == nil || errors.Is(err, mqtttest.ErrCannotSettle) || errors.Is(err, mqtttest.ErrClosed) {
+		return true
+	}
+	return newReport(name, "could not check: the broker did not finish with what it had read").
+		add("busy", "%v", err).fail(t)
 }
 
 // follower is a Source that can wait for records to come: *mqtttest.Recorder.

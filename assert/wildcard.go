@@ -56,6 +56,9 @@ func ReceivedAllAndOnly(t TestingT, src Source, clientID, filter string, timeout
 	if src == nil {
 		return nilSource(t, "ReceivedAllAndOnly")
 	}
+	if !validFilter(t, "ReceivedAllAndOnly", filter) {
+		return false
+	}
 	var missing, outside []mqtttest.Record
 	subscribed, published := false, 0
 	recs, ok := watch(src, timeout, func(recs []mqtttest.Record) bool {

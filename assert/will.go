@@ -187,9 +187,10 @@ func willRecords(recs []mqtttest.Record, clientID string, s lastSession) []mqttt
 
 // NoWill asserts that clientID's latest connection ended with a DISCONNECT
 // that discards the will (within d), and that the will in its CONNECT is
-// not delivered to any client for d [MQTT-3.1.2-10]. It fails at once when
-// the will is delivered, and when the CONNECT carried no will (there would
-// be nothing to check).
+// not delivered to any client [MQTT-3.1.2-10]: once the connection has
+// ended, it waits until the broker has finished with it (Recorder.Settle),
+// then watches for d more. It fails at once when the will is delivered, and
+// when the CONNECT carried no will (there would be nothing to check).
 func NoWill(t TestingT, src Source, clientID string, d time.Duration) bool {
 	if h, ok := t.(tHelper); ok {
 		h.Helper()
@@ -200,20 +201,29 @@ func NoWill(t TestingT, src Source, clientID string, d time.Duration) bool {
 	var s lastSession
 	var found bool
 	var got *mqtttest.Record
-	recs, _ := watch(src, d, func(recs []mqtttest.Record) bool {
-		s, found = findSession(recs, clientID)
-		if !found {
+	look := func(ended bool) func([]mqtttest.Record) bool {
+		return func(recs []mqtttest.Record) bool {
+			s, found = findSession(recs, clientID)
+			if !found {
+				return false
+			}
+			if s.connect.Connect == nil || s.connect.Connect.Will == nil {
+				return true
+			}
+			if r, ok := findWill(recs, s); ok {
+				got = &r
+				return true
+			}
+			return ended && s.close != nil
+		}
+	}
+	recs, _ := watch(src, d, look(true))
+	if found && got == nil && s.close != nil && s.clean() && s.connect.Connect != nil && s.connect.Connect.Will != nil {
+		if !barrier(t, "NoWill", src) {
 			return false
 		}
-		if s.connect.Connect == nil || s.connect.Connect.Will == nil {
-			return true
-		}
-		if r, ok := findWill(recs, s); ok {
-			got = &r
-			return true
-		}
-		return false
-	})
+		recs, _ = watch(src, d, look(false))
+	}
 	r := newReport("NoWill", "")
 	switch {
 	case !found:
