@@ -11,9 +11,9 @@
 //
 // The main flow, in a test:
 //
-//	b := mqtttest.NewBroker(t)                         // 127.0.0.1:0, closed by t.Cleanup
-//	dev := startMyDevice(t, b.URL())                   // any client: paho.mqtt.golang, eclipse/paho.golang, ...
-//	r, err := b.Recorder().WaitFor(ctx, mqtttest.Publish("home/+/temp"))
+//	b := mqtttest.NewBroker(t)  // 127.0.0.1:0, closed by t.Cleanup
+//	startMyDevice(t, b.URL())   // any client: paho.mqtt.golang, eclipse/paho.golang, ...
+//	assert.Received(t, b.Recorder(), "dashboard", "home/+/temp", assert.Payload("21.5"), time.Second)
 //
 // The runnable examples in this package show each main flow: waiting for a
 // packet, a will after a connection is cut, retained messages, malformed

@@ -1,8 +1,8 @@
 // Package mqtttest runs an MQTT broker inside a Go test and records every
 // packet that crosses its sockets.
 //
-//	b := mqtttest.NewBroker(t)                       // 127.0.0.1:0, closed by t.Cleanup
-//	client := connectMyClient(t, b.URL())            // any MQTT client, any protocol version
+//	b := mqtttest.NewBroker(t)  // 127.0.0.1:0, closed by t.Cleanup
+//	startMyClient(t, b.URL())   // any MQTT client, any protocol version
 //	r, err := b.Recorder().WaitFor(ctx, mqtttest.Publish("home/+/temp"))
 //
 // The broker is mochi-mqtt, embedded through a listener of this package that
@@ -13,20 +13,30 @@
 // frame or decode are passed on too and recorded as malformed, so the broker,
 // not the tap, decides what to do with them.
 //
-// Records are queried with matchers (Publish, Type, ClientID, Dir, ...) and
-// waited for with Recorder.WaitFor, which waits on new records and never
-// polls; a matcher with an invalid topic filter matches nothing, WaitFor
-// returns its error at once, and Matcher.Err says why. Broker.Inject
-// installs fault rules (Drop, Delay, Duplicate, CutBefore, CutAfter, Freeze)
-// that act on the same decoded packets, on every connection, until removed,
-// and refuses with a reason a rule that can never act; Broker.Partition,
-// Broker.Restart and Broker.Disconnect act on the whole broker or one
-// client. NewProxy puts the same tap, recorder and faults in front of any
-// other broker.
-// Recorder.Transcript renders records one
-// line each, marking what a fault did, and
-// Recorder.WriteJSONL writes JSON Lines. When a test that used NewBroker
-// fails, the end of the transcript is logged at cleanup.
+// Records are queried with matchers (Publish, Topic, Type, ClientID, Dir,
+// ...; All combines them) and waited for with Recorder.WaitFor, which waits
+// on new records and never polls; a matcher with an invalid topic filter
+// matches nothing, WaitFor returns its error at once, and Matcher.Err says
+// why. After Close, waits return at once with ErrClosed.
+//
+// Broker.Inject installs fault rules that act on the same decoded packets,
+// on every connection, until removed: Drop, Delay (with Jitter), Duplicate,
+// CutBefore, CutAfter, Freeze, Corrupt, Throttle and WithholdConnack,
+// narrowed by matchers, Times, Nth and Probability. A rule that can never
+// act is refused with the reason; Fault.Wait returns once a rule has acted.
+// Broker.Partition and Heal, Broker.Restart (keeping or losing sessions) and
+// Broker.Disconnect act on the whole broker or one client. NewProxy puts the
+// same tap, recorder and faults in front of any other broker.
+//
+// Broker.Settle waits until the broker has finished with everything it has
+// read (handled, routed, written): the barrier in front of a check that
+// something did not happen. Broker.WaitOffline waits until it has handled a
+// client's connection loss, will included; Broker.Clients shows each
+// client's session, with its messages in flight and queued.
+//
+// Recorder.Transcript renders records one line each, marking what a fault
+// did, and Recorder.WriteJSONL writes JSON Lines. When a test that used
+// NewBroker fails, the end of the transcript is logged at cleanup.
 //
 // The broker loses no message that the test did not ask it to lose. Its
 // limits are MQTT's own, a publisher waits for a slow subscriber rather than

@@ -199,3 +199,13 @@ func NoWill(t TestingT, src assert.Source, clientID string, d time.Duration) {
 		t.FailNow()
 	}
 }
+
+// Redelivered is assert.Redelivered, stopping the test with FailNow when it fails.
+func Redelivered(t TestingT, src assert.Source, clientID, filter string, p assert.PayloadMatcher, timeout time.Duration) {
+	if h, ok := t.(tHelper); ok {
+		h.Helper()
+	}
+	if !assert.Redelivered(t, src, clientID, filter, p, timeout) {
+		t.FailNow()
+	}
+}

@@ -116,6 +116,7 @@ func TestRequireStops(t *testing.T) {
 		{"Subscribed", func(t require.TestingT) { require.Subscribed(t, empty, "c", "#", 0, 0) }, true, "assert.Subscribed"},
 		{"WillPublished", func(t require.TestingT) { require.WillPublished(t, empty, "c", 0) }, true, "assert.WillPublished"},
 		{"NoWill", func(t require.TestingT) { require.NoWill(t, empty, "c", 0) }, true, "assert.NoWill"},
+		{"Redelivered", func(t require.TestingT) { require.Redelivered(t, empty, "c", "#", assert.AnyPayload, 0) }, true, "assert.Redelivered"},
 	} {
 		s := new(stopper)
 		c.call(s)
