@@ -363,7 +363,7 @@ func (b *Broker) disconnectAll(listenerID string) {
 			continue
 		}
 		if t, ok := cl.Net.Conn.(*tapConn); ok {
-			t.expectClose("broker", "broker closed")
+			t.expectClose(ClosedByBroker, "broker closed")
 		}
 		if cl.Properties.ProtocolVersion < 5 {
 			cl.Stop(packets.ErrServerShuttingDown)

@@ -10,20 +10,6 @@ import (
 	"time"
 )
 
-// faultKind is what a fault rule does to the packets it matches.
-type faultKind uint8
-
-const (
-	faultDrop faultKind = iota + 1
-	faultDelay
-	faultDuplicate
-	faultCutBefore
-	faultCutAfter
-	faultFreeze
-	faultCorrupt
-	faultThrottle
-)
-
 // Rule describes a fault: what it does, to which packets, how often. Make
 // one with Drop, Delay, Duplicate, CutBefore, CutAfter, Freeze, Corrupt,
 // Throttle or WithholdConnack, narrow it
@@ -31,9 +17,8 @@ const (
 // matchers are those of the Recorder (Type, Dir, ClientID, Publish,
 // PacketID, Where, ...), applied to each packet as the tap decodes it.
 type Rule struct {
-	kind     faultKind
+	act      action // nil: no action (a zero Rule)
 	match    []Matcher
-	delay    time.Duration
 	jitter   time.Duration
 	times    int  // act at most this many times; 0: no limit
 	timesSet bool // Times was called: an explicit n below 1 is an error, not "no limit"
@@ -41,46 +26,45 @@ type Rule struct {
 	nthSet   bool // Nth was called
 	prob     float64
 	seed     int64
-	rate     int // bytes per second, for Throttle
 }
 
 // Drop discards the matched packets: neither side sees them.
-func Drop(m ...Matcher) Rule { return Rule{kind: faultDrop, match: m} }
+func Drop(m ...Matcher) Rule { return Rule{act: drop{}, match: m} }
 
 // Delay holds each matched packet back for d (plus jitter, see
 // Rule.Jitter) before passing it on. Packets behind it on the same
 // connection and direction wait too: a delay never reorders nor drops.
-func Delay(d time.Duration, m ...Matcher) Rule { return Rule{kind: faultDelay, delay: d, match: m} }
+func Delay(d time.Duration, m ...Matcher) Rule { return Rule{act: delay{d}, match: m} }
 
 // Duplicate passes each matched packet on twice, byte for byte.
-func Duplicate(m ...Matcher) Rule { return Rule{kind: faultDuplicate, match: m} }
+func Duplicate(m ...Matcher) Rule { return Rule{act: duplicate{}, match: m} }
 
 // CutBefore closes the connection abruptly instead of passing the matched
 // packet on, as a crash or a lost network would: the broker publishes the
 // client's will, and the client sees its connection drop.
-func CutBefore(m ...Matcher) Rule { return Rule{kind: faultCutBefore, match: m} }
+func CutBefore(m ...Matcher) Rule { return Rule{act: cut{}, match: m} }
 
 // CutAfter passes the matched packet on and then closes the connection
 // abruptly: nothing after it gets through in either direction.
-func CutAfter(m ...Matcher) Rule { return Rule{kind: faultCutAfter, match: m} }
+func CutAfter(m ...Matcher) Rule { return Rule{act: cut{after: true}, match: m} }
 
 // Freeze makes the connection half-open from the matched packet on (that
 // packet included): nothing passes in either direction and the socket
 // stays open, so keepalive and timeouts are what end it. Removing the fault
 // or Broker.Heal does not thaw it: it stays frozen until it closes.
-func Freeze(m ...Matcher) Rule { return Rule{kind: faultFreeze, match: m} }
+func Freeze(m ...Matcher) Rule { return Rule{act: freeze{}, match: m} }
 
 // Corrupt passes each matched packet on with one byte of it flipped (every
 // bit inverted), at a position drawn from a source seeded with seed, to test
 // how a client or the broker copes with garbage. The record keeps the
 // packet as it was; Record.Fault says which byte was flipped.
-func Corrupt(seed int64, m ...Matcher) Rule { return Rule{kind: faultCorrupt, seed: seed, match: m} }
+func Corrupt(seed int64, m ...Matcher) Rule { return Rule{act: corrupt{}, seed: seed, match: m} }
 
 // Throttle lets the matched packets through at no more than bytesPerSecond,
 // per connection and direction: each waits for the ones before it to have
 // used their share. Like Delay, it never reorders nor drops.
 func Throttle(bytesPerSecond int, m ...Matcher) Rule {
-	return Rule{kind: faultThrottle, rate: bytesPerSecond, match: m}
+	return Rule{act: throttle{bytesPerSecond}, match: m}
 }
 
 // WithholdConnack drops the CONNACK to the matched clients: the broker takes
@@ -100,7 +84,8 @@ func (r Rule) Times(n int) Rule { r.times, r.timesSet = n, true; return r }
 func (r Rule) Nth(n int) Rule { r.nth, r.nthSet = n, true; return r }
 
 // Jitter adds to each Delay a random extra in [0, j), drawn from a source
-// seeded with seed, so a run can be repeated.
+// seeded with seed, so a run can be repeated. Inject refuses it on a rule
+// other than Delay, which has no delay to add it to.
 func (r Rule) Jitter(j time.Duration, seed int64) Rule { r.jitter, r.seed = j, seed; return r }
 
 // Probability makes the rule act on each matched packet with probability p
@@ -111,9 +96,10 @@ func (r Rule) Probability(p float64, seed int64) Rule { r.prob, r.seed = p, seed
 
 // String describes the rule, e.g. "drop PUBACK, to-client (times 1)".
 func (r Rule) String() string {
-	s := map[faultKind]string{faultDrop: "drop", faultDelay: "delay " + r.delay.String(), faultDuplicate: "duplicate",
-		faultCutBefore: "cut before", faultCutAfter: "cut after", faultFreeze: "freeze at",
-		faultCorrupt: "corrupt", faultThrottle: fmt.Sprintf("throttle to %d B/s", r.rate)}[r.kind]
+	s := "no action"
+	if r.act != nil {
+		s = r.act.String()
+	}
 	s += " " + All(r.match...).String()
 	if r.jitter > 0 {
 		s += fmt.Sprintf(" (jitter %v, seed %d)", r.jitter, r.seed)
@@ -133,8 +119,10 @@ func (r Rule) String() string {
 // validate says why the rule cannot work, if it cannot.
 func (r Rule) validate() error {
 	var errs []error
-	if r.kind == 0 {
-		errs = append(errs, errors.New("no action: make rules with Drop, Delay, Duplicate, CutBefore, CutAfter, Freeze, Corrupt or Throttle"))
+	if r.act == nil {
+		errs = append(errs, errors.New("no action: make rules with Drop, Delay, Duplicate, CutBefore, CutAfter, Freeze, Corrupt, Throttle or WithholdConnack"))
+	} else if err := r.act.check(); err != nil {
+		errs = append(errs, err)
 	}
 	m := All(r.match...)
 	if m.err != nil {
@@ -147,14 +135,14 @@ func (r Rule) validate() error {
 	} else if why := m.wrongWay(); why != "" {
 		errs = append(errs, fmt.Errorf("its matchers (%s) can never match: %s", m, why))
 	}
-	if r.delay < 0 || r.jitter < 0 {
-		errs = append(errs, fmt.Errorf("negative delay %v or jitter %v", r.delay, r.jitter))
-	}
-	if r.kind == faultDelay && r.delay == 0 && r.jitter == 0 {
+	d, isDelay := r.act.(delay)
+	switch {
+	case r.jitter < 0:
+		errs = append(errs, fmt.Errorf("negative jitter %v", r.jitter))
+	case r.jitter > 0 && !isDelay:
+		errs = append(errs, fmt.Errorf("Jitter applies to Delay only: %s has no delay to add it to", r.act))
+	case isDelay && d.d == 0 && r.jitter == 0:
 		errs = append(errs, errors.New("a delay of 0 does nothing"))
-	}
-	if r.kind == faultThrottle && r.rate <= 0 {
-		errs = append(errs, fmt.Errorf("throttle rate %d bytes per second: want a positive rate", r.rate))
 	}
 	if r.timesSet && r.times < 1 {
 		errs = append(errs, countError("Times", r.times, "no Times for no limit"))
@@ -274,19 +262,11 @@ func (b *Broker) Inject(r Rule) (*Fault, error) {
 // newFault installs the valid rule r in set.
 func newFault(r Rule, set *faultSet) *Fault {
 	f := &Fault{rule: r, match: All(r.match...), set: set}
-	if r.prob > 0 || r.jitter > 0 || r.kind == faultCorrupt {
+	if _, draws := r.act.(drawer); r.prob > 0 || draws {
 		f.rng = rand.New(rand.NewSource(r.seed))
 	}
 	set.add(f)
 	return f
-}
-
-// verdict is what the faults decided for one packet.
-type verdict struct {
-	kind  faultKind // 0: pass
-	delay time.Duration
-	flip  int // Corrupt: which byte of the frame to flip
-	fault *Fault
 }
 
 // decide returns what f does to the packet r, counting it, or a zero verdict.
@@ -305,12 +285,9 @@ func (f *Fault) decide(r *Record) verdict {
 		return verdict{}
 	}
 	f.acted++
-	v := verdict{kind: f.rule.kind, delay: f.rule.delay, fault: f}
-	if f.rule.jitter > 0 {
-		v.delay += time.Duration(f.rng.Int63n(int64(f.rule.jitter)))
-	}
-	if f.rule.kind == faultCorrupt {
-		v.flip = f.rng.Intn(len(r.Raw))
+	v := verdict{act: f.rule.act, fault: f}
+	if d, ok := f.rule.act.(drawer); ok {
+		d.draw(f.rng, f, r, &v)
 	}
 	return v
 }
@@ -389,7 +366,7 @@ func (s *faultSet) decide(r *Record) verdict {
 		return verdict{}
 	}
 	for _, f := range *cur {
-		if v := f.decide(r); v.kind != 0 {
+		if v := f.decide(r); v.act != nil {
 			return v
 		}
 	}

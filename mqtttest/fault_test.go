@@ -199,6 +199,10 @@ func TestBadRules(t *testing.T) {
 		{Drop(Publish("")), "empty"},
 		{Rule{}, "no action"},
 		{CutBefore(Closed()), "connection events"},
+		{Delay(-time.Second), "negative delay"},
+		{Delay(time.Second).Jitter(-time.Second, 1), "negative jitter"},
+		{Drop().Jitter(time.Second, 1), "Jitter applies to Delay only: drop has no delay to add it to"},
+		{Throttle(0), "throttle rate 0 bytes per second"},
 	} {
 		if _, err := b.Inject(c.rule); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("Inject(%v) = %v, want an error about %q", c.rule, err, c.want)

@@ -67,7 +67,7 @@ func fuzzRecord(typ, event, dir byte, flags uint32, n uint64, nanos int64,
 		PacketID: uint16(n), Topic: topic, Payload: payload, QoS: byte(flags>>16) % 4,
 		Retain: bit(0), Dup: bit(1), ReasonCode: byte(flags >> 24), ReasonCodes: codes, SessionPresent: bit(2),
 		Raw: raw, Malformed: bit(3), Err: text, Fault: key, Withheld: bit(4), Duplicated: bit(5),
-		ClosedBy: value, Reason: text,
+		ClosedBy: ClosedBy(value), Reason: text,
 	}
 	if bit(6) {
 		r.Subscriptions = []Subscription{
@@ -190,7 +190,7 @@ func recordFromJSON(line []byte) (Record, error) {
 		Version: j.Version, PacketID: j.PacketID, Topic: j.Topic, QoS: *j.QoS, Retain: j.Retain, Dup: j.Dup,
 		SessionPresent: j.SessionPresent, Subscriptions: j.Subscriptions, Connect: j.Connect,
 		Raw: j.Raw, Malformed: j.Malformed, Err: j.Error, Fault: j.Fault, Withheld: j.Withheld,
-		Duplicated: j.Duplicated, ClosedBy: j.ClosedBy, Reason: j.Reason,
+		Duplicated: j.Duplicated, ClosedBy: ClosedBy(j.ClosedBy), Reason: j.Reason,
 	}
 	if r.Event, err = parseName[Event](*j.Event, "none", "packet", "open", "close", "restart", "drop"); err != nil {
 		return Record{}, err
@@ -301,7 +301,7 @@ func jsonView(r Record) Record {
 	v := Record{
 		Seq: r.Seq, Time: r.Time, Conn: r.Conn, ClientID: asJSON(r.ClientID), Listener: asJSON(r.Listener),
 		Remote: asJSON(r.Remote), Event: r.Event, Raw: nilIfEmpty(r.Raw), Malformed: r.Malformed, Err: asJSON(r.Err),
-		Fault: asJSON(r.Fault), Withheld: r.Withheld, Duplicated: r.Duplicated, ClosedBy: asJSON(r.ClosedBy),
+		Fault: asJSON(r.Fault), Withheld: r.Withheld, Duplicated: r.Duplicated, ClosedBy: ClosedBy(asJSON(string(r.ClosedBy))),
 		Reason: asJSON(r.Reason),
 	}
 	if v.Event > EventDrop {

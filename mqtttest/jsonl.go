@@ -41,7 +41,7 @@ type jsonRecord struct {
 	Fault           string         `json:"fault,omitempty"`
 	Withheld        bool           `json:"withheld,omitempty"`
 	Duplicated      bool           `json:"duplicated,omitempty"`
-	ClosedBy        string         `json:"closed_by,omitempty"`
+	ClosedBy        ClosedBy       `json:"closed_by,omitempty"`
 	Reason          string         `json:"reason,omitempty"`
 }
 

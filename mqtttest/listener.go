@@ -131,12 +131,12 @@ func (l *listener) handle(c, raw net.Conn, establish listeners.EstablishFn) {
 	}
 	l.mu.Unlock()
 	if closed { // Close has already cut the others; this one never reaches the broker
-		t.cut("broker", "broker closed")
+		t.cut(ClosedByBroker, "broker closed")
 		t.finish(nil)
 		return
 	}
 	if l.b.partitioned.Load() {
-		t.cut("test", "refused: the broker is partitioned (Broker.Partition)")
+		t.cut(ClosedByTest, "refused: the broker is partitioned (Broker.Partition)")
 		t.finish(nil)
 		l.mu.Lock()
 		delete(l.conns, t)
@@ -180,7 +180,7 @@ func (l *listener) Close(listeners.CloseFn) {
 	srv := l.httpS
 	limit := shutdownDeadline()
 	for t := range l.conns {
-		t.expectClose("broker", "broker closed") // before a write can time out and be taken for the reason
+		t.expectClose(ClosedByBroker, "broker closed") // before a write can time out and be taken for the reason
 		t.limitWrites(limit)
 	}
 	l.mu.Unlock()
@@ -191,7 +191,7 @@ func (l *listener) Close(listeners.CloseFn) {
 	l.b.disconnectAll(l.id)
 	l.mu.Lock()
 	for t := range l.conns {
-		t.cut("broker", "broker closed")
+		t.cut(ClosedByBroker, "broker closed")
 	}
 	l.mu.Unlock()
 	l.wg.Wait()

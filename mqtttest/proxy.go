@@ -110,7 +110,7 @@ func (p *Proxy) Close() error {
 		p.mu.Lock()
 		p.closed = true
 		for t, up := range p.conns {
-			t.cut("test", "proxy closed")
+			t.cut(ClosedByTest, "proxy closed")
 			up.Close()
 		}
 		p.mu.Unlock()
@@ -150,7 +150,7 @@ func (p *Proxy) handle(c net.Conn) {
 	t := newTap(c, c, p.rec, p.faults, p.connSeq.Add(1), "proxy")
 	up, err := net.DialTimeout("tcp", p.upstream, p.dial)
 	if err != nil {
-		t.cut("broker", fmt.Sprintf("upstream %s unreachable: %v", p.upstream, err))
+		t.cut(ClosedByBroker, fmt.Sprintf("upstream %s unreachable: %v", p.upstream, err))
 		t.finish(nil)
 		return
 	}
@@ -158,7 +158,7 @@ func (p *Proxy) handle(c net.Conn) {
 	if p.closed {
 		p.mu.Unlock()
 		up.Close()
-		t.cut("test", "proxy closed")
+		t.cut(ClosedByTest, "proxy closed")
 		t.finish(nil)
 		return
 	}
@@ -172,7 +172,7 @@ func (p *Proxy) handle(c net.Conn) {
 		if err == nil {
 			err = io.EOF
 		}
-		t.expectClose("broker", "upstream ended the connection: "+readErrorText(err))
+		t.expectClose(ClosedByBroker, "upstream ended the connection: "+readErrorText(err))
 		t.Close()
 	}()
 	_, _ = io.Copy(up, t) // client → upstream, through the tap's Read

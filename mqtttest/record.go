@@ -63,6 +63,18 @@ func (e Event) String() string {
 	return "none"
 }
 
+// ClosedBy says who started the close of a connection: the client, the
+// broker, or the test (a fault rule, Partition, Broker.Disconnect with
+// Abrupt, a Proxy's Close). It is a string in JSON Lines and transcripts.
+type ClosedBy string
+
+// Who can close a connection.
+const (
+	ClosedByClient ClosedBy = "client" // the client closed the socket, or sent DISCONNECT
+	ClosedByBroker ClosedBy = "broker" // the broker (or a proxy's upstream) ended it: keepalive, a protocol error, Close, a takeover, ...
+	ClosedByTest   ClosedBy = "test"   // the test ended it: a fault rule, Partition, Broker.Disconnect(Abrupt), Proxy.Close
+)
+
 // Record is one thing the wire tap saw: a packet in one direction, or a
 // connection opening or closing. Records are plain data; the Recorder hands
 // out copies, so a Record may be kept and changed freely.
@@ -102,8 +114,8 @@ type Record struct {
 	Withheld   bool   // the packet never reached its destination: a fault dropped it, cut before it or froze the connection, a partition held it, or the broker wrote it after a cut
 	Duplicated bool   // a fault passed the packet on twice
 
-	ClosedBy string // EventClose: who started the close: "client" (including by DISCONNECT), "broker" or "test"
-	Reason   string // EventClose, EventRestart, EventDrop: why, e.g. "client sent DISCONNECT", "no subscriber matched"
+	ClosedBy ClosedBy // EventClose: who started the close: ClosedByClient (including by DISCONNECT), ClosedByBroker or ClosedByTest
+	Reason   string   // EventClose, EventRestart, EventDrop: why, e.g. "client sent DISCONNECT", "no subscriber matched"
 }
 
 // Subscription is one topic filter of a SUBSCRIBE or UNSUBSCRIBE packet.

@@ -68,7 +68,7 @@ type restOfRecord struct {
 	connect       *ConnectInfo
 	properties    Properties
 	err, fault    string
-	closedBy      string
+	closedBy      ClosedBy
 	reason        string
 }
 

@@ -100,16 +100,16 @@ func (b *Broker) disconnect(clientID string, mode DisconnectMode) (*tapConn, err
 		return nil, fmt.Errorf("mqtttest: Disconnect: client %q is offline (the broker keeps its session), there is no connection to end", clientID)
 	}
 	if mode.abrupt {
-		t.cut("test", "closed abruptly by Broker.Disconnect")
+		t.cut(ClosedByTest, "closed abruptly by Broker.Disconnect")
 		return t, nil
 	}
 	code := packets.Code{Code: mode.code, Reason: "Broker.Disconnect"}
 	if cl.Properties.ProtocolVersion < 5 {
-		t.expectClose("broker", "closed by Broker.Disconnect (MQTT 3 has no server DISCONNECT)")
+		t.expectClose(ClosedByBroker, "closed by Broker.Disconnect (MQTT 3 has no server DISCONNECT)")
 		cl.Stop(code)
 		return t, nil
 	}
-	t.expectClose("broker", fmt.Sprintf("server DISCONNECT rc=0x%02x by Broker.Disconnect", mode.code))
+	t.expectClose(ClosedByBroker, fmt.Sprintf("server DISCONNECT rc=0x%02x by Broker.Disconnect", mode.code))
 	t.limitWrites(shutdownDeadline())         // a client that stopped reading cannot block the DISCONNECT
 	_ = b.server().DisconnectClient(cl, code) // it returns the code itself for error codes
 	return t, nil

@@ -98,7 +98,7 @@ var errTakenOver = errors.New("the session is being taken over by a new connecti
 func (h *hook) endTakenOver(old *mqtt.Client) {
 	t := tapOf(old)
 	if t != nil {
-		t.expectClose("broker", "session taken over by a new connection with the same client ID")
+		t.expectClose(ClosedByBroker, "session taken over by a new connection with the same client ID")
 		t.limitWrites(shutdownDeadline())
 		t.wover.Store(true)
 		t.markDead() // a fault delay on a write under way ends: what it holds is in the session

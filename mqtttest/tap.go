@@ -27,7 +27,7 @@ type tapConn struct {
 	clientID  string
 	version   byte       // protocol version from CONNECT; 0 before it
 	lastIn    PacketType // type of the last frame from the client
-	closedBy  string     // who closed first, "" while open
+	closedBy  ClosedBy   // who closed first, "" while open
 	reason    string
 	emitted   bool      // the close record is written
 	cause     error     // why the broker stopped the client, from its OnDisconnect hook
@@ -341,7 +341,7 @@ func (t *tapConn) recordFrame(dir Direction, frame []byte, header int) verdict {
 	var v verdict
 	if severed {
 		r.Fault, r.Withheld = faultAfterCut, true
-		v = verdict{kind: faultDrop} // faults do not act on, or count, what never leaves
+		v = verdict{act: drop{why: faultAfterCut}} // faults do not act on, or count, what never leaves
 	} else if t.gate.load() != passing || t.faults.active() {
 		// Matchers take a *Record; handing them &r would put every record on
 		// the heap, faults or not. Each direction has its own scratch record:

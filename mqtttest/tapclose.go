@@ -17,7 +17,7 @@ import (
 func (t *tapConn) Close() error {
 	t.mu.Lock()
 	if t.closedBy == "" {
-		t.closedBy = "broker"
+		t.closedBy = ClosedByBroker
 	}
 	t.mu.Unlock()
 	t.markDead() // wakes fault delays, so the held bytes need not wait for them
@@ -30,7 +30,7 @@ func (t *tapConn) Close() error {
 // cut closes the connection at once, without a DISCONNECT, as the test asked.
 // What the broker writes to it from now on is recorded as not passed on
 // (writeAfterCut).
-func (t *tapConn) cut(by, reason string) {
+func (t *tapConn) cut(by ClosedBy, reason string) {
 	t.severed.Store(true)
 	t.settle(by, reason, true)
 	t.markDead()
@@ -39,10 +39,10 @@ func (t *tapConn) cut(by, reason string) {
 
 // readEnded notes that reading from the client failed with err.
 func (t *tapConn) readEnded(err error) {
-	by, reason := "client", readErrorText(err)
+	by, reason := ClosedByClient, readErrorText(err)
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, os.ErrDeadlineExceeded) {
-		by = "broker"
+		by = ClosedByBroker
 		t.mu.Lock()
 		reason = "keepalive expired: no packet within 1.5 × keepalive"
 		if t.version == 0 {
@@ -50,8 +50,8 @@ func (t *tapConn) readEnded(err error) {
 		}
 		t.mu.Unlock()
 	}
-	if by == "client" && t.listener == "tls" && !t.rseen && !errors.Is(err, io.EOF) {
-		by, reason = "broker", "TLS handshake failed: "+err.Error()
+	if by == ClosedByClient && t.listener == "tls" && !t.rseen && !errors.Is(err, io.EOF) {
+		by, reason = ClosedByBroker, "TLS handshake failed: "+err.Error()
 	}
 	t.settle(by, reason, true)
 }
@@ -64,8 +64,8 @@ func (t *tapConn) finish(err error) {
 	switch {
 	case t.lastIn == TypeDisconnect:
 		reason = "client sent DISCONNECT"
-		if t.closedBy == "broker" && !t.emitted { // the broker closed because the client asked
-			t.closedBy, t.reason = "client", reason
+		if t.closedBy == ClosedByBroker && !t.emitted { // the broker closed because the client asked
+			t.closedBy, t.reason = ClosedByClient, reason
 		}
 	case t.cause != nil && !errors.Is(t.cause, net.ErrClosed):
 		reason = t.cause.Error()
@@ -73,7 +73,7 @@ func (t *tapConn) finish(err error) {
 		reason = err.Error()
 	}
 	t.mu.Unlock()
-	t.settle("broker", reason, false)
+	t.settle(ClosedByBroker, reason, false)
 	t.markDead()
 	t.raw.Close()
 	t.connackEncoded()
@@ -98,7 +98,7 @@ func (t *tapConn) stopped(cause error) {
 // settle records who closed the connection and why, once. When first is
 // true, only the first closer counts; otherwise whoever closed first keeps
 // the credit and reason fills in a missing reason.
-func (t *tapConn) settle(by, reason string, first bool) {
+func (t *tapConn) settle(by ClosedBy, reason string, first bool) {
 	t.mu.Lock()
 	if t.emitted || first && t.closedBy != "" {
 		t.mu.Unlock()
@@ -139,7 +139,7 @@ func readErrorText(err error) string {
 
 // expectClose says who is about to close the connection and why, for the
 // close record written when the broker is done with it.
-func (t *tapConn) expectClose(by, reason string) {
+func (t *tapConn) expectClose(by ClosedBy, reason string) {
 	t.mu.Lock()
 	if t.closedBy == "" {
 		t.closedBy, t.reason = by, reason

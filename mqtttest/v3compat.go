@@ -37,7 +37,7 @@ func fitV3(cl *mqtt.Client, pk *packets.Packet) {
 			return
 		}
 		if t != nil {
-			t.cut("broker", fmt.Sprintf("malformed CONNECT (%s): MQTT 3.1.1 closes the connection without CONNACK [MQTT-3.1.4-1]", pk.Properties.ReasonString))
+			t.cut(ClosedByBroker, fmt.Sprintf("malformed CONNECT (%s): MQTT 3.1.1 closes the connection without CONNACK [MQTT-3.1.4-1]", pk.Properties.ReasonString))
 		}
 	case packets.Disconnect:
 		if t != nil {
@@ -45,7 +45,7 @@ func fitV3(cl *mqtt.Client, pk *packets.Packet) {
 			if why == "" {
 				why = fmt.Sprintf("server DISCONNECT rc=0x%02x", pk.ReasonCode)
 			}
-			t.cut("broker", why+" (MQTT 3 has no server DISCONNECT)")
+			t.cut(ClosedByBroker, why+" (MQTT 3 has no server DISCONNECT)")
 		}
 	}
 }

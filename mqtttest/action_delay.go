@@ -1,0 +1,58 @@
+package mqtttest
+
+import (
+	"fmt"
+	"math/rand"
+	"net"
+	"time"
+)
+
+// delay holds a packet back for d, plus the rule's jitter, then passes it
+// on; packets behind it wait too, so nothing is reordered.
+type delay struct{ d time.Duration }
+
+func (a delay) String() string { return "delay " + a.d.String() }
+
+func (a delay) check() error {
+	if a.d < 0 {
+		return fmt.Errorf("negative delay %v", a.d)
+	}
+	return nil
+}
+
+func (a delay) draw(rng *rand.Rand, f *Fault, _ *Record, v *verdict) {
+	v.delay = a.d
+	if f.rule.jitter > 0 {
+		v.delay += time.Duration(rng.Int63n(int64(f.rule.jitter)))
+	}
+}
+
+func (delay) mark(r *Record, v verdict) { r.Fault = "delayed " + v.delay.String() }
+
+// in marks where the frame starts in what the broker reads: Read hands
+// nothing from there on before the time comes.
+func (delay) in(t *tapConn, frame []byte, v verdict) {
+	t.holdIn(frame, time.Now().Add(v.delay))
+}
+
+// out writes what came before, then waits, then queues the frame.
+func (delay) out(t *tapConn, frame []byte, v verdict) {
+	t.holdOut(frame, time.Now().Add(v.delay))
+}
+
+// holdIn queues frame for the broker, to be read no earlier than at.
+func (t *tapConn) holdIn(frame []byte, at time.Time) {
+	t.marks = append(t.marks, releaseMark{start: len(t.rout), at: at})
+	t.rout = append(t.rout, frame...)
+}
+
+// holdOut writes what is queued for the client, waits until at (or the
+// connection's end), then queues frame. The caller holds wmu.
+func (t *tapConn) holdOut(frame []byte, at time.Time) {
+	t.flushOut()
+	if !t.sleepUntil(at) {
+		t.werr = net.ErrClosed
+		return
+	}
+	t.wout = append(t.wout, frame...)
+}

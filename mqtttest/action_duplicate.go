@@ -1,0 +1,17 @@
+package mqtttest
+
+// duplicate passes a packet on twice, byte for byte.
+type duplicate struct{}
+
+func (duplicate) String() string { return "duplicate" }
+func (duplicate) check() error   { return nil }
+
+func (duplicate) mark(r *Record, _ verdict) { r.Fault, r.Duplicated = "duplicated", true }
+
+func (duplicate) in(t *tapConn, frame []byte, _ verdict) {
+	t.rout = append(append(t.rout, frame...), frame...)
+}
+
+func (duplicate) out(t *tapConn, frame []byte, _ verdict) {
+	t.wout = append(append(t.wout, frame...), frame...)
+}
