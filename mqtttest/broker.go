@@ -23,10 +23,9 @@ import (
 // with NewBroker in a test, or Start elsewhere. All methods are safe for use
 // from any goroutine.
 type Broker struct {
+	host     // recorder, faults, connection numbers, closed
 	cfg      *config
 	srv      *mqtt.Server
-	rec      *Recorder
-	connSeq  atomic.Uint64
 	ca       *testCA
 	tcp      *listener
 	tlsL     *listener
@@ -36,12 +35,10 @@ type Broker struct {
 	hook     *hook          // our hook on srv
 	connects connects       // each client's last CONNECT, for Clients
 	inbound  inboundIDs     // the packet identifiers of the clients' QoS flows, translated for mochi
-	faults   *faultSet
 
 	tlsConf     *tls.Config
 	mu          sync.RWMutex // Restart and Close hold it to swap srv and the listeners; readers hold it to use them
 	closeOnce   sync.Once
-	closed      atomic.Bool
 	partitioned atomic.Bool // see Partition
 }
 
@@ -65,12 +62,7 @@ func NewBroker(t testing.TB, opts ...Option) *Broker {
 	}
 	t.Cleanup(func() {
 		b.Close()
-		if t.Failed() {
-			t.Logf("mqtttest: broker %s, %s", b.Addr(), lastRecords(b.rec.tail(transcriptTail)))
-			if faults := b.faults.describe(); faults != "" {
-				t.Logf("mqtttest: fault rules (seeds repeat a run):\n%s", faults)
-			}
-		}
+		b.report(t, "broker "+b.Addr())
 	})
 	return b
 }
@@ -89,7 +81,8 @@ func Start(opts ...Option) (*Broker, error) {
 }
 
 func start(cfg *config) (*Broker, error) {
-	b := &Broker{cfg: cfg, rec: newRecorder(cfg.recordLimit), log: cfg.logger, faults: new(faultSet)}
+	b := &Broker{cfg: cfg, log: cfg.logger}
+	b.host.init("broker", cfg.recordLimit)
 	b.rec.settler = b.settle
 	if b.log == nil {
 		b.log = slog.New(slog.DiscardHandler)
@@ -344,8 +337,7 @@ func (b *Broker) Close() error {
 		b.closed.Store(true)
 		_ = b.srv.Close() // closes our listeners, which wait for their connections
 		b.logs.close()
-		b.rec.close() // every connection's last records are in
-		b.faults.close()
+		b.ended() // every connection's last records are in
 	})
 	return nil
 }

@@ -249,15 +249,7 @@ func (f *Fault) String() string { return f.rule.String() }
 // filter, two client IDs), a packet type in a direction it never travels (a
 // CONNACK to the broker), an invalid topic filter (Matcher.Err), Times(0) or
 // Nth(0). After Close it returns an error that wraps ErrClosed.
-func (b *Broker) Inject(r Rule) (*Fault, error) {
-	if b.closed.Load() {
-		return nil, closedError{"broker", "Inject " + r.String() + " would act on nothing (inject before Close)"}
-	}
-	if err := r.validate(); err != nil {
-		return nil, err
-	}
-	return newFault(r, b.faults), nil
-}
+func (b *Broker) Inject(r Rule) (*Fault, error) { return b.inject(r) }
 
 // newFault installs the valid rule r in set.
 func newFault(r Rule, set *faultSet) *Fault {

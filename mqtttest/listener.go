@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"sort"
 	"sync"
 	"time"
 
@@ -27,18 +26,16 @@ type listener struct {
 	ln    net.Listener
 	tls   *tls.Config // for "tls"
 	b     *Broker
-	httpS *http.Server // for "ws"
+	conns connSet
 
-	mu     sync.Mutex
-	closed bool
-	conns  map[*tapConn]struct{}
-	wg     sync.WaitGroup // the serve loop and one per connection
+	mu    sync.Mutex
+	httpS *http.Server // for "ws"
 }
 
 var _ listeners.Listener = (*listener)(nil)
 
 func newListener(id string, ln net.Listener, tlsConfig *tls.Config, b *Broker) *listener {
-	return &listener{id: id, ln: ln, tls: tlsConfig, b: b, conns: map[*tapConn]struct{}{}}
+	return &listener{id: id, ln: ln, tls: tlsConfig, b: b}
 }
 
 // ID returns the listener's id.
@@ -56,32 +53,21 @@ func (l *listener) Init(*slog.Logger) error { return nil }
 
 // Serve accepts connections until Close.
 func (l *listener) Serve(establish listeners.EstablishFn) {
-	if !l.enter() {
+	if !l.conns.enter() {
 		return
 	}
-	defer l.wg.Done()
+	defer l.conns.leave()
 	if l.id == "ws" {
 		l.serveWebSocket(establish)
 		return
 	}
-	for {
-		c, err := l.ln.Accept()
-		if err != nil {
-			return
-		}
-		raw := c
+	l.conns.accept(l.ln, func(raw net.Conn) {
+		c := raw
 		if l.tls != nil {
-			c = tls.Server(c, l.tls)
+			c = tls.Server(raw, l.tls)
 		}
-		if !l.enter() {
-			raw.Close()
-			return
-		}
-		go func() {
-			defer l.wg.Done()
-			l.handle(c, raw, establish)
-		}()
-	}
+		l.handle(c, raw, establish)
+	})
 }
 
 func (l *listener) serveWebSocket(establish listeners.EstablishFn) {
@@ -95,11 +81,11 @@ func (l *listener) serveWebSocket(establish listeners.EstablishFn) {
 			if err != nil {
 				return // the upgrader has answered with an HTTP error
 			}
-			if !l.enter() {
+			if !l.conns.enter() {
 				ws.Close()
 				return
 			}
-			defer l.wg.Done()
+			defer l.conns.leave()
 			raw := ws.UnderlyingConn()
 			l.handle(&wsConn{Conn: raw, ws: ws}, raw, establish)
 		}),
@@ -109,45 +95,21 @@ func (l *listener) serveWebSocket(establish listeners.EstablishFn) {
 	_ = srv.Serve(l.ln) // returns when Close closes the server
 }
 
-// enter counts one more goroutine in l.wg, unless the listener is closed.
-func (l *listener) enter() bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.closed {
-		return false
-	}
-	l.wg.Add(1)
-	return true
-}
-
 // handle taps one connection and hands it to the broker until it ends.
 func (l *listener) handle(c, raw net.Conn, establish listeners.EstablishFn) {
-	t := newTap(c, raw, l.b.rec, l.b.faults, l.b.connSeq.Add(1), l.id)
+	t := l.b.tap(c, raw, l.id)
 	t.maxPacket, t.seams = l.b.cfg.maxPacketSize, l.b.cfg.seams
-	l.mu.Lock()
-	closed := l.closed
-	if !closed {
-		l.conns[t] = struct{}{}
-	}
-	l.mu.Unlock()
-	if closed { // Close has already cut the others; this one never reaches the broker
+	if !l.conns.add(t) { // Close has already cut the others; this one never reaches the broker
 		t.cut(ClosedByBroker, "broker closed")
 		t.finish(nil)
 		return
 	}
+	defer l.conns.remove(t)
 	if l.b.partitioned.Load() {
 		t.cut(ClosedByTest, "refused: the broker is partitioned (Broker.Partition)")
 		t.finish(nil)
-		l.mu.Lock()
-		delete(l.conns, t)
-		l.mu.Unlock()
 		return
 	}
-	defer func() {
-		l.mu.Lock()
-		delete(l.conns, t)
-		l.mu.Unlock()
-	}()
 	// mochi sets no deadline before CONNECT; ours is replaced by the keepalive once CONNECT arrives.
 	_ = raw.SetReadDeadline(time.Now().Add(l.b.cfg.connectTimeout))
 	err := establish(l.id, t)
@@ -168,42 +130,24 @@ func shutdownDeadline() time.Time { return time.Now().Add(shutdownWrites) }
 // use mochi's closeClients, which sends DISCONNECT to v3 clients too.
 func (l *listener) Close(listeners.CloseFn) {
 	watchdog := time.AfterFunc(stuckAfter, func() {
-		l.b.logStuck(fmt.Sprintf("mqtttest: %s listener still closing after %v; connections: %v", l.id, stuckAfter, l.stuck()))
+		l.b.logStuck(fmt.Sprintf("mqtttest: %s listener still closing after %v; connections: %v", l.id, stuckAfter, l.conns.states()))
 	})
 	defer watchdog.Stop()
-	l.mu.Lock()
-	if l.closed {
-		l.mu.Unlock()
-		return
-	}
-	l.closed = true
-	srv := l.httpS
 	limit := shutdownDeadline()
-	for t := range l.conns {
+	if !l.conns.close(func(t *tapConn) {
 		t.expectClose(ClosedByBroker, "broker closed") // before a write can time out and be taken for the reason
 		t.limitWrites(limit)
+	}) {
+		return
 	}
+	l.mu.Lock()
+	srv := l.httpS
 	l.mu.Unlock()
 	if srv != nil {
 		_ = srv.Close()
 	}
 	_ = l.ln.Close()
 	l.b.disconnectAll(l.id)
-	l.mu.Lock()
-	for t := range l.conns {
-		t.cut(ClosedByBroker, "broker closed")
-	}
-	l.mu.Unlock()
-	l.wg.Wait()
-}
-
-func (l *listener) stuck() []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var s []string
-	for t := range l.conns {
-		s = append(s, t.state())
-	}
-	sort.Strings(s)
-	return s
+	l.conns.each(func(t *tapConn) { t.cut(ClosedByBroker, "broker closed") })
+	l.conns.wait()
 }

@@ -26,10 +26,6 @@ func (b *Broker) eachConn(fn func(*tapConn)) {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
 	for _, l := range b.listeners() {
-		l.mu.Lock()
-		for t := range l.conns {
-			fn(t)
-		}
-		l.mu.Unlock()
+		l.conns.each(fn)
 	}
 }

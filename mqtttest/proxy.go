@@ -7,7 +7,6 @@ import (
 	"net"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -17,18 +16,12 @@ import (
 // the proxy, which opens one connection to the upstream broker for each.
 // Make one with NewProxy in a test, or StartProxy elsewhere.
 type Proxy struct {
+	host     // recorder, faults, connection numbers, closed
 	upstream string
 	ln       net.Listener
-	rec      *Recorder
-	faults   *faultSet
-	connSeq  atomic.Uint64
 	dial     time.Duration
-
-	mu     sync.Mutex
-	closed bool
-	conns  map[*tapConn]net.Conn // client tap → upstream connection
-	wg     sync.WaitGroup
-	once   sync.Once
+	conns    connSet
+	once     sync.Once
 }
 
 // NewProxy starts a Proxy to the MQTT broker at upstreamAddr ("host:port")
@@ -44,12 +37,7 @@ func NewProxy(t testing.TB, upstreamAddr string, opts ...Option) *Proxy {
 	}
 	t.Cleanup(func() {
 		p.Close()
-		if t.Failed() {
-			t.Logf("mqtttest: proxy %s → %s, %s", p.Addr(), p.upstream, lastRecords(p.rec.tail(transcriptTail)))
-			if faults := p.faults.describe(); faults != "" {
-				t.Logf("mqtttest: fault rules (seeds repeat a run):\n%s", faults)
-			}
-		}
+		p.report(t, "proxy "+p.Addr()+" → "+p.upstream)
 	})
 	return p
 }
@@ -71,11 +59,13 @@ func StartProxy(upstreamAddr string, opts ...Option) (*Proxy, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mqtttest: proxy cannot listen on %s: %w", cfg.addr, err)
 	}
-	p := &Proxy{upstream: upstreamAddr, ln: ln, rec: newRecorder(cfg.recordLimit), faults: new(faultSet),
-		dial: cfg.connectTimeout, conns: map[*tapConn]net.Conn{}}
-	p.rec.owner = "proxy"
-	p.wg.Add(1)
-	go p.serve()
+	p := &Proxy{upstream: upstreamAddr, ln: ln, dial: cfg.connectTimeout}
+	p.host.init("proxy", cfg.recordLimit)
+	p.conns.enter()
+	go func() {
+		defer p.conns.leave()
+		p.conns.accept(ln, p.handle)
+	}()
 	return p, nil
 }
 
@@ -90,80 +80,38 @@ func (p *Proxy) Recorder() *Recorder { return p.rec }
 
 // Inject installs a fault rule on every connection through the proxy, as
 // Broker.Inject does; after Close it returns an error that wraps ErrClosed.
-func (p *Proxy) Inject(r Rule) (*Fault, error) {
-	p.mu.Lock()
-	closed := p.closed
-	p.mu.Unlock()
-	if closed {
-		return nil, closedError{"proxy", "Inject " + r.String() + " would act on nothing (inject before Close)"}
-	}
-	if err := r.validate(); err != nil {
-		return nil, err
-	}
-	return newFault(r, p.faults), nil
-}
+func (p *Proxy) Inject(r Rule) (*Fault, error) { return p.inject(r) }
 
 // Close stops accepting, cuts every connection (both sides), and returns when
 // every goroutine of the proxy has ended. It is idempotent.
 func (p *Proxy) Close() error {
 	p.once.Do(func() {
-		p.mu.Lock()
-		p.closed = true
-		for t, up := range p.conns {
-			t.cut(ClosedByTest, "proxy closed")
-			up.Close()
-		}
-		p.mu.Unlock()
+		p.closed.Store(true)
+		p.conns.close(func(t *tapConn) { t.cut(ClosedByTest, "proxy closed") }) // handle closes the upstream side
 		p.ln.Close()
-		p.wg.Wait()
-		p.rec.close() // every connection's last records are in
-		p.faults.close()
+		p.conns.wait()
+		p.ended() // every connection's last records are in
 	})
 	return nil
-}
-
-func (p *Proxy) serve() {
-	defer p.wg.Done()
-	for {
-		c, err := p.ln.Accept()
-		if err != nil {
-			return
-		}
-		p.mu.Lock()
-		if p.closed {
-			p.mu.Unlock()
-			c.Close()
-			return
-		}
-		p.wg.Add(1)
-		p.mu.Unlock()
-		go func() {
-			defer p.wg.Done()
-			p.handle(c)
-		}()
-	}
 }
 
 // handle relays one client connection to a new upstream connection through
 // a tap, until either side ends.
 func (p *Proxy) handle(c net.Conn) {
-	t := newTap(c, c, p.rec, p.faults, p.connSeq.Add(1), "proxy")
+	t := p.tap(c, c, "proxy")
 	up, err := net.DialTimeout("tcp", p.upstream, p.dial)
 	if err != nil {
 		t.cut(ClosedByBroker, fmt.Sprintf("upstream %s unreachable: %v", p.upstream, err))
 		t.finish(nil)
 		return
 	}
-	p.mu.Lock()
-	if p.closed {
-		p.mu.Unlock()
+	if !p.conns.add(t) {
 		up.Close()
 		t.cut(ClosedByTest, "proxy closed")
 		t.finish(nil)
 		return
 	}
-	p.conns[t] = up
-	p.mu.Unlock()
+	defer p.conns.remove(t)
 
 	upDone := make(chan struct{})
 	go func() { // upstream → client, through the tap's Write
@@ -178,8 +126,5 @@ func (p *Proxy) handle(c net.Conn) {
 	_, _ = io.Copy(up, t) // client → upstream, through the tap's Read
 	up.Close()
 	<-upDone
-	p.mu.Lock()
-	delete(p.conns, t)
-	p.mu.Unlock()
 	t.finish(nil)
 }

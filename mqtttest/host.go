@@ -1,0 +1,61 @@
+package mqtttest
+
+import (
+	"net"
+	"sync/atomic"
+	"testing"
+)
+
+// host is what a Broker and a Proxy share: the recorder, the fault rules,
+// the numbering of connections, whether it is closed, and what a failed
+// test's log shows of it.
+type host struct {
+	what    string // "broker" or "proxy", for messages
+	rec     *Recorder
+	faults  *faultSet
+	connSeq atomic.Uint64
+	closed  atomic.Bool
+}
+
+// init makes h a new host whose recorder keeps at most limit records (0: all).
+func (h *host) init(what string, limit int) {
+	h.what, h.rec, h.faults = what, newRecorder(limit), new(faultSet)
+	h.rec.owner = what
+}
+
+// inject installs the fault rule r, as Broker.Inject and Proxy.Inject say.
+func (h *host) inject(r Rule) (*Fault, error) {
+	if h.closed.Load() {
+		return nil, closedError{h.what, "Inject " + r.String() + " would act on nothing (inject before Close)"}
+	}
+	if err := r.validate(); err != nil {
+		return nil, err
+	}
+	return newFault(r, h.faults), nil
+}
+
+// tap wraps a connection accepted on listener (c, with raw the TCP
+// connection under it) in a tap that records on this host and obeys its
+// faults.
+func (h *host) tap(c, raw net.Conn, listener string) *tapConn {
+	return newTap(c, raw, h.rec, h.faults, h.connSeq.Add(1), listener)
+}
+
+// ended notes that Close has recorded the last records: every wait on
+// the recorder and on a fault ends.
+func (h *host) ended() {
+	h.rec.close()
+	h.faults.close()
+}
+
+// report logs, if t has failed, the end of the transcript and every fault
+// rule with its seed: name says which host, e.g. "broker 127.0.0.1:1883".
+func (h *host) report(t testing.TB, name string) {
+	if !t.Failed() {
+		return
+	}
+	t.Logf("mqtttest: %s, %s", name, lastRecords(h.rec.tail(transcriptTail)))
+	if faults := h.faults.describe(); faults != "" {
+		t.Logf("mqtttest: fault rules (seeds repeat a run):\n%s", faults)
+	}
+}
