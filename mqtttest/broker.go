@@ -374,9 +374,6 @@ func (b *Broker) logStuck(msg string) {
 	}
 }
 
-// errClosed is what a Broker method that needs the broker running returns after Close.
-var errClosed error = closedError{what: "broker"}
-
 // testWriter sends each line written to it to t.Log.
 type testWriter struct{ t testing.TB }
 

@@ -41,3 +41,14 @@ func (e closedError) Error() string {
 
 // Is reports whether target is ErrClosed.
 func (e closedError) Is(target error) bool { return target == ErrClosed }
+
+// errClosed is what a Broker method that needs the broker running returns after Close.
+var errClosed error = closedError{what: "broker"}
+
+// ErrCannotSettle is returned by Settle for a recorder whose traffic goes to
+// a broker the tap cannot see into (a Proxy's).
+var ErrCannotSettle = errors.New("mqtttest: Settle: the tap cannot see when the upstream broker has finished (a Proxy's recorder)")
+
+// errTakenOver is what a write of a QoS 1 or 2 PUBLISH to a connection
+// being taken over returns.
+var errTakenOver = errors.New("the session is being taken over by a new connection: the message goes to it")

@@ -27,23 +27,6 @@ func holdsBack(t PacketType) bool {
 	return t == TypeSuback || t == TypePuback || t == TypePubrec
 }
 
-// write writes b to the client's socket, after any held bytes, or adds it
-// to the held bytes while an acknowledgement is held. The caller holds wmu.
-func (t *tapConn) write(b []byte) (int, error) {
-	if t.hold.Load() {
-		t.held = append(t.held, b...)
-		return len(b), nil
-	}
-	if len(t.held) > 0 {
-		t.flushHeld()
-	}
-	n, err := t.Conn.Write(b)
-	if err != nil {
-		t.wfail = err
-	}
-	return n, err
-}
-
 // flushHeld writes the held bytes. The caller holds wmu and has ended the
 // hold.
 func (t *tapConn) flushHeld() {

@@ -1,7 +1,6 @@
 package mqtttest
 
 import (
-	"errors"
 	"fmt"
 	"reflect"
 	"sort"
@@ -41,10 +40,6 @@ func (rc *Recorder) Settle(timeout time.Duration) error {
 	}
 	return rc.settler(timeout)
 }
-
-// ErrCannotSettle is returned by Settle for a recorder whose traffic goes to
-// a broker the tap cannot see into (a Proxy's).
-var ErrCannotSettle = errors.New("mqtttest: Settle: the tap cannot see when the upstream broker has finished (a Proxy's recorder)")
 
 // settle waits for the broker to go quiet: two looks at every connection and
 // client agree that nothing is under way and nothing happened in between.

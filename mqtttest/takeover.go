@@ -1,7 +1,6 @@
 package mqtttest
 
 import (
-	"errors"
 	"sync"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
@@ -85,10 +84,6 @@ func (h *hook) OnSessionEstablish(cl *mqtt.Client, pk packets.Packet) {
 		h.route.mu.Unlock()
 	})
 }
-
-// errTakenOver is what a write of a QoS 1 or 2 PUBLISH to a connection
-// being taken over returns.
-var errTakenOver = errors.New("the session is being taken over by a new connection: the message goes to it")
 
 // endTakenOver ends the connection of a client whose session a new
 // connection takes over [MQTT-3.1.4-3]. From now on the old connection gets

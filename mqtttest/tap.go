@@ -242,6 +242,24 @@ func (t *tapConn) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// write writes b to the client's socket, after any held bytes, or adds it
+// to the held bytes while an acknowledgement is held (holdack.go): every
+// byte to the client passes here. The caller holds wmu.
+func (t *tapConn) write(b []byte) (int, error) {
+	if t.hold.Load() {
+		t.held = append(t.held, b...)
+		return len(b), nil
+	}
+	if len(t.held) > 0 {
+		t.flushHeld()
+	}
+	n, err := t.Conn.Write(b)
+	if err != nil {
+		t.wfail = err
+	}
+	return n, err
+}
+
 // recordFrames records the whole frames at the start of b and returns how
 // many bytes they take. Once b stops framing (raw), every byte is recorded
 // as malformed as it comes. With forward, it also hands each frame on as
