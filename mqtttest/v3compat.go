@@ -59,7 +59,7 @@ func fitV3(cl *mqtt.Client, pk *packets.Packet) {
 //	     level it does not support               → 0x01 unacceptable protocol level [MQTT-3.1.2-2]
 //	0x80 mochi's code for an empty client ID without clean session,
 //	0x85 client identifier not valid             → 0x02 identifier rejected [MQTT-3.1.3-8]
-//	0x86 bad user name or password               → 0x04 (mochi sends 0x05 itself)
+//	0x86 bad user name or password               → 0x04 (not reached: mochi maps it to 0x05)
 //	0x87 not authorized, 0x8A banned,
 //	0x8C bad authentication method               → 0x05 not authorized
 //	0x81 malformed packet, 0x82 protocol error   → no CONNACK
