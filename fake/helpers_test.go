@@ -13,6 +13,13 @@ import (
 	"github.com/mqtt-testkit/testkit/mqtttest"
 )
 
+// A Client takes what a Go test is.
+var (
+	_ fake.TB = (*testing.T)(nil)
+	_ fake.TB = (*testing.B)(nil)
+	_ fake.TB = testing.TB(nil)
+)
+
 // waitTime bounds every wait on the recorder; generous for a loaded CI machine.
 const waitTime = 10 * time.Second
 
