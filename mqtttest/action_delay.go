@@ -37,6 +37,7 @@ func (delay) in(t *tapConn, frame []byte, v verdict) {
 
 // out writes what came before, then waits, then queues the frame.
 func (delay) out(t *tapConn, frame []byte, v verdict) {
+	t.flushOut() // the delay counts from when what came before is written
 	t.holdOut(frame, time.Now().Add(v.delay))
 }
 

@@ -43,18 +43,20 @@ func (h *hook) endConnection(cl *mqtt.Client, expire bool) {
 	}
 }
 
+// outbound is mochi's ClientState.outbound field, or nil.
+var outbound = stateField("outbound", reflect.Chan)
+
 // queuedWrites takes what is left on a stopped client's write queue. mochi
 // keeps the queue in an unexported field (ClientState.outbound, a channel of
 // *packets.Packet) and drops its contents without a word when the client
 // stops, so this reaches it through reflect. Receiving from a channel is safe
 // while mochi's writer may still take one last packet: each packet goes to
-// one of the two. TestQueuedWritesField fails if mochi renames the field.
+// one of the two. TestMochiFields fails if mochi renames the field.
 func queuedWrites(cl *mqtt.Client) []*packets.Packet {
-	f := reflect.ValueOf(&cl.State).Elem().FieldByName("outbound")
-	if !f.IsValid() || f.Kind() != reflect.Chan {
+	if outbound == nil {
 		return nil
 	}
-	ch := reflect.NewAt(f.Type(), unsafe.Pointer(f.UnsafeAddr())).Elem()
+	ch := reflect.NewAt(outbound.Type, unsafe.Add(unsafe.Pointer(&cl.State), outbound.Offset)).Elem()
 	var out []*packets.Packet
 	for {
 		v, ok := ch.TryRecv()

@@ -8,8 +8,9 @@
 // The broker is mochi-mqtt, embedded through a listener of this package that
 // wraps each connection in a wire tap. The tap frames the bytes in both
 // directions, decodes each frame with the protocol version of that
-// connection's CONNECT (3.1, 3.1.1 or 5), and appends a Record to the
-// broker's Recorder before passing the bytes on unchanged. Bytes that do not
+// connection's CONNECT (3.1, 3.1.1 or 5), appends a Record to the broker's
+// Recorder, and passes the bytes on unchanged unless a fault rule acts on
+// them. Bytes that do not
 // frame or decode are passed on too and recorded as malformed, so the broker,
 // not the tap, decides what to do with them.
 //

@@ -179,19 +179,21 @@ type Fault struct {
 	matched int           // packets matched so far
 	acted   int           // times it acted
 	done    int           // times its action was carried out (Wait)
+	removed bool          // Remove was called (Wait)
 	changed chan struct{} // closed when done grows; nil when nobody waits
 	rng     *rand.Rand
 }
 
 // Wait returns once the fault has acted as many times as Times allows
-// (once, without Times): each packet it acted on is recorded with its mark,
-// a connection it cut is closed, and a delay on the way to the client has
-// passed. It returns an error that names the rule and says how often it
+// (once, without Times or with Nth): each packet it acted on is recorded
+// with its mark, a connection it cut is closed, and a delay on the way to
+// the client has passed (one on the way to the broker has only begun: the
+// broker reads the packet when it ends). It returns an error that names the rule and says how often it
 // acted, if that has not happened within timeout, and one that wraps
 // ErrClosed once the broker or proxy is closed.
 func (f *Fault) Wait(timeout time.Duration) error {
 	want := 1
-	if f.rule.timesSet {
+	if f.rule.timesSet && !f.rule.nthSet { // with Nth it acts once at most
 		want = f.rule.times
 	}
 	timer := time.NewTimer(timeout)
@@ -199,7 +201,7 @@ func (f *Fault) Wait(timeout time.Duration) error {
 	ended := f.set.endChan()
 	for {
 		f.mu.Lock()
-		done := f.done
+		done, removed := f.done, f.removed
 		if done < want && f.changed == nil {
 			f.changed = make(chan struct{})
 		}
@@ -207,6 +209,9 @@ func (f *Fault) Wait(timeout time.Duration) error {
 		f.mu.Unlock()
 		if done >= want {
 			return nil
+		}
+		if removed {
+			return fmt.Errorf("mqtttest: Fault.Wait: %q acted %d of %d times before it was removed", f.rule, done, want)
 		}
 		select {
 		case <-changed:
@@ -230,8 +235,18 @@ func (f *Fault) carriedOut() {
 }
 
 // Remove uninstalls the fault: packets decoded after Remove returns pass
-// untouched. It is safe to call more than once.
-func (f *Fault) Remove() { f.set.remove(f) }
+// untouched, and a Wait still waiting returns an error. It is safe to call
+// more than once.
+func (f *Fault) Remove() {
+	f.set.remove(f)
+	f.mu.Lock()
+	f.removed = true
+	if f.changed != nil {
+		close(f.changed)
+		f.changed = nil
+	}
+	f.mu.Unlock()
+}
 
 // Acted returns how many times the fault has acted.
 func (f *Fault) Acted() int {

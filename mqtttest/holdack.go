@@ -57,7 +57,9 @@ func (t *tapConn) release() {
 		t.wmu.Unlock()
 		return
 	}
+	t.deferred.Add(1)
 	go func() {
+		defer t.deferred.Add(-1)
 		t.wmu.Lock()
 		if !t.hold.Load() { // else a newer acknowledgement is held, and the next read releases it all
 			t.flushHeld()

@@ -87,7 +87,7 @@ func (p *Proxy) Inject(r Rule) (*Fault, error) { return p.inject(r) }
 func (p *Proxy) Close() error {
 	p.once.Do(func() {
 		p.closed.Store(true)
-		p.conns.close(func(t *tapConn) { t.cut(ClosedByTest, "proxy closed") }) // handle closes the upstream side
+		p.conns.close(func(t *tapConn) { t.cut(ClosedByTest, "proxy closed") }) // and, through t.dead, the upstream side
 		p.ln.Close()
 		p.conns.wait()
 		p.ended() // every connection's last records are in
@@ -112,6 +112,10 @@ func (p *Proxy) handle(c net.Conn) {
 		return
 	}
 	defer p.conns.remove(t)
+	go func() { // a cut (Close, a fault) ends the upstream side too, even mid-write
+		<-t.dead
+		up.Close()
+	}()
 
 	upDone := make(chan struct{})
 	go func() { // upstream → client, through the tap's Write

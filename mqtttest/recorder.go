@@ -32,7 +32,7 @@ func newRecorder(limit int) *Recorder {
 // close ends every wait, now and to come, that the records kept do not
 // satisfy, with an error that says the owner was closed: no record it waits
 // for will come. The owner calls it once its Close has recorded the last
-// records (Restart does not).
+// records (a Restart that fails does too; one that succeeds does not).
 func (rc *Recorder) close() {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()

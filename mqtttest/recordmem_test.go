@@ -32,7 +32,7 @@ func BenchmarkRecordMemory(b *testing.B) {
 		for i := range n {
 			f := frames[i%len(frames)]
 			_, header, _ := frameLength(f.raw)
-			tp.recordFrame(f.dir, f.raw, header)
+			tp.recordFrame(f.dir, f.raw, header, true)
 		}
 		runtime.GC()
 		runtime.ReadMemStats(&after)
@@ -54,7 +54,7 @@ func BenchmarkRecorderFind(b *testing.B) {
 	for i := range 100000 {
 		f := frames[i%2]
 		_, header, _ := frameLength(f)
-		tp.recordFrame(Direction(1+i/2%2), f, header)
+		tp.recordFrame(Direction(1+i/2%2), f, header, true)
 	}
 	m := []Matcher{Publish("home/+"), Dir(ToClient)}
 	for b.Loop() {

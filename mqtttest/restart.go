@@ -48,9 +48,11 @@ func (b *Broker) Restart(keepSessions bool) error {
 		err = b.serve(snap)
 	}
 	if err != nil {
-		b.closed.Store(true)
-		b.logs.close()
-		b.rec.close()
+		b.closeOnce.Do(func() { // what Close does, but for mochi's Close: the server is down already, and a second Close panics
+			b.closed.Store(true)
+			b.logs.close()
+			b.ended()
+		})
 		return fmt.Errorf("mqtttest: Restart: %w (the broker is closed)", err)
 	}
 	return nil

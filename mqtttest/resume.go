@@ -178,7 +178,7 @@ func (h *hook) resumed(cl *mqtt.Client, t *tapConn) {
 			continue
 		}
 		_, header, _ := frameLength(f)
-		t.pass(ToClient, f, t.recordFrame(ToClient, f, header))
+		t.pass(ToClient, f, t.recordFrame(ToClient, f, header, true))
 	}
 	t.flushOut()
 }

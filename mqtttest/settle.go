@@ -51,6 +51,9 @@ func (b *Broker) settle(timeout time.Duration) error {
 			return closedError{"broker", "Settle has nothing to wait for: its records are final"}
 		}
 		busy := b.busy()
+		if busy == "" && b.closed.Load() { // Close ran while busy looked: it saw no connections
+			continue
+		}
 		if busy == "" {
 			return nil
 		}
@@ -79,8 +82,13 @@ func (b *Broker) busy() string {
 	if busy != "" {
 		return busy
 	}
-	if !reflect.DeepEqual(before, after) {
-		return "a connection read a packet while Settle looked"
+	if len(before) != len(after) {
+		return "a connection opened or closed while Settle looked"
+	}
+	for conn, n := range before {
+		if after[conn] != n {
+			return "a connection read a packet while Settle looked"
+		}
 	}
 	return ""
 }
@@ -92,8 +100,11 @@ func (b *Broker) readers() (map[uint64]uint64, string) {
 	var busy []string
 	b.eachConn(func(t *tapConn) {
 		reads[t.conn] = t.reads.Load()
-		if !t.waiting.Load() {
+		switch {
+		case !t.waiting.Load():
 			busy = append(busy, t.name()+" is handling a packet or ending")
+		case t.deferred.Load() > 0:
+			busy = append(busy, t.name()+" has a write to finish")
 		}
 	})
 	sort.Strings(busy)
@@ -117,23 +128,24 @@ func (b *Broker) writing() string {
 
 // queuedCount returns how many packets mochi has queued for cl and not yet
 // finished writing (ClientState.outboundQty, unexported: mochi counts a
-// packet out only after its write returns). TestQueuedCountField fails if
-// mochi renames it.
+// packet out only after its write returns), or 0 if mochi has no such
+// field (TestMochiFields fails then).
 func queuedCount(cl *mqtt.Client) int32 {
-	f := reflect.ValueOf(&cl.State).Elem().FieldByName("outboundQty")
-	if !f.IsValid() || f.Kind() != reflect.Int32 {
+	if outboundQty == nil {
 		return 0
 	}
-	return atomic.LoadInt32((*int32)(unsafe.Pointer(f.UnsafeAddr())))
+	return atomic.LoadInt32((*int32)(unsafe.Add(unsafe.Pointer(&cl.State), outboundQty.Offset)))
 }
 
-// name is the connection as messages show it: its client ID, or its number
-// before CONNECT.
-func (t *tapConn) name() string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.clientID == "" {
-		return fmt.Sprintf("conn#%d", t.conn)
+// outboundQty is mochi's ClientState.outboundQty field, or nil.
+var outboundQty = stateField("outboundQty", reflect.Int32)
+
+// stateField returns the unexported field of mochi's ClientState with this
+// name and kind, or nil.
+func stateField(name string, kind reflect.Kind) *reflect.StructField {
+	f, ok := reflect.TypeFor[mqtt.ClientState]().FieldByName(name)
+	if !ok || f.Type.Kind() != kind {
+		return nil
 	}
-	return t.clientID
+	return &f
 }

@@ -66,8 +66,9 @@ type tapConn struct {
 	rerr  error
 
 	// What Settle looks at (settle.go), written by the reading goroutine.
-	waiting atomic.Bool   // the broker has handled every frame it was given and waits for the socket
-	reads   atomic.Uint64 // socket reads that returned
+	waiting  atomic.Bool   // the broker has handled every frame it was given and waits for the socket
+	reads    atomic.Uint64 // socket reads that returned
+	deferred atomic.Int32  // writes the reading goroutine left to a goroutine of their own (release, releaseWindow)
 
 	// Write side, guarded by wmu.
 	wmu   sync.Mutex
@@ -246,6 +247,9 @@ func (t *tapConn) Write(p []byte) (int, error) {
 // to the held bytes while an acknowledgement is held (holdack.go): every
 // byte to the client passes here. The caller holds wmu.
 func (t *tapConn) write(b []byte) (int, error) {
+	if t.severed.Load() { // cut while this write was recorded: it was recorded as withheld
+		return 0, net.ErrClosed
+	}
 	if t.hold.Load() {
 		t.held = append(t.held, b...)
 		return len(b), nil
@@ -301,7 +305,7 @@ func (t *tapConn) recordFrames(dir Direction, b []byte, raw, forward bool) (used
 			used += total
 			continue
 		}
-		v := t.recordFrame(dir, frame, header)
+		v := t.recordFrame(dir, frame, header, forward)
 		if forward {
 			t.pass(dir, frame, v)
 		}
@@ -323,9 +327,11 @@ func (t *tapConn) headerError(dir Direction, b0 byte) error {
 	return nil
 }
 
-// recordFrame decodes and records one whole frame, and returns what the
-// faults do to it; the record says so.
-func (t *tapConn) recordFrame(dir Direction, frame []byte, header int) verdict {
+// recordFrame decodes and records one whole frame and, with judge, returns
+// what the faults do to it; the record says so. Without judge (a frame
+// Write passes on as it is) no fault acts on it: a rule installed while it
+// was being recorded acts on the next one.
+func (t *tapConn) recordFrame(dir Direction, frame []byte, header int, judge bool) verdict {
 	r := Record{Event: EventPacket, Dir: dir, Conn: t.conn, Listener: t.listener, Raw: append([]byte(nil), frame...)}
 	t.mu.Lock()
 	version, clientID := t.version, t.clientID
@@ -360,7 +366,7 @@ func (t *tapConn) recordFrame(dir Direction, frame []byte, header int) verdict {
 	if severed {
 		r.Fault, r.Withheld = faultAfterCut, true
 		v = verdict{act: drop{why: faultAfterCut}} // faults do not act on, or count, what never leaves
-	} else if t.gate.load() != passing || t.faults.active() {
+	} else if judge && (t.gate.load() != passing || t.faults.active()) {
 		// Matchers take a *Record; handing them &r would put every record on
 		// the heap, faults or not. Each direction has its own scratch record:
 		// one goroutine at a time records each direction.
@@ -386,6 +392,17 @@ func (t *tapConn) recordMalformed(dir Direction, b []byte, why string) {
 		r.QoS, r.Dup, r.Retain = (raw[0]>>1)&3, raw[0]&8 != 0, raw[0]&1 != 0
 	}
 	t.rec.add(r)
+}
+
+// name is the connection as messages show it: its client ID, or its number
+// before CONNECT.
+func (t *tapConn) name() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.clientID == "" {
+		return fmt.Sprintf("conn#%d", t.conn)
+	}
+	return t.clientID
 }
 
 // setClientID names the connection once the broker has accepted it (the

@@ -4,7 +4,8 @@ import "net"
 
 // faultAfterCut is the Fault of a record of what the broker wrote to a
 // connection after the tap cut it (a CutBefore or CutAfter fault in either
-// direction, Broker.Disconnect with Abruptly, a Close): the broker goes on
+// direction, Broker.Disconnect with Abrupt, a Partition's refusal, a Close,
+// a malformed CONNECT or a DISCONNECT to an MQTT 3 client): the broker goes on
 // for a moment, a PUBREL for the PUBREC that came with the cut, say, and
 // none of it reaches the client.
 const faultAfterCut = "after a cut: not passed on"

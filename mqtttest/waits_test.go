@@ -210,3 +210,29 @@ func TestFaultWaitAfterClose(t *testing.T) {
 		t.Fatalf("Wait after Close = %v, want ErrClosed", err)
 	}
 }
+
+// TestFaultWaitEnds: Remove ends a Wait still waiting, and a rule with Nth
+// acts once, whatever Times says.
+func TestFaultWaitEnds(t *testing.T) {
+	b := mqtttest.NewBroker(t)
+	f, err := b.Inject(mqtttest.Drop(mqtttest.Publish("never/#")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	waited := make(chan error)
+	go func() { waited <- f.Wait(time.Hour) }()
+	f.Remove()
+	if err := <-waited; err == nil || !strings.Contains(err.Error(), "acted 0 of 1 times before it was removed") {
+		t.Errorf("Wait ended by Remove = %v", err)
+	}
+	c := fake.Dial(t, b.Addr())
+	c.Connect(fake.Connect{ClientID: "pinger", CleanStart: true})
+	nth, err := b.Inject(mqtttest.Drop(mqtttest.Type(mqtttest.TypePingreq)).Nth(2).Times(3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.SendRaw([]byte{0xc0, 0x00, 0xc0, 0x00, 0xc0, 0x00}) // three PINGREQs: the second is dropped
+	if err := nth.Wait(10 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -114,7 +114,9 @@ func (t *tapConn) releaseWindow() {
 		t.wmu.Unlock()
 		return
 	}
+	t.deferred.Add(1)
 	go func() {
+		defer t.deferred.Add(-1)
 		t.wmu.Lock()
 		defer t.wmu.Unlock()
 		t.sendHeldPublishes()
@@ -133,7 +135,7 @@ func (t *tapConn) sendHeldPublishes() {
 			break
 		}
 		_, header, _ := frameLength(f)
-		t.pass(ToClient, f, t.recordFrame(ToClient, f, header))
+		t.pass(ToClient, f, t.recordFrame(ToClient, f, header, true))
 	}
 	t.flushOut()
 }
