@@ -1,7 +1,6 @@
 package testkit_test
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -40,13 +39,6 @@ func startThermostat(t *testing.T, url string) {
 	c.Publish("home/kitchen/temp", 1, false, "21.5")
 }
 
-func readmeProxy(t *testing.T, ctx context.Context) {
-	p := mqtttest.NewProxy(t, "127.0.0.1:1883") // Mosquitto, EMQX, HiveMQ, a cluster
-	p.Inject(mqtttest.CutBefore(mqtttest.Type(mqtttest.TypePuback)))
-	startThermostat(t, p.URL()) // clients connect to the proxy
-	p.Recorder().WaitFor(ctx, mqtttest.Publish("home/#"))
-}
-
 func readmeAssert(t *testing.T, b *mqtttest.Broker) {
 	rec := b.Recorder()
 	assert.Received(t, rec, "dashboard", "home/+/temp", assert.Payload("21.5"), time.Second)
@@ -55,14 +47,17 @@ func readmeAssert(t *testing.T, b *mqtttest.Broker) {
 }
 
 func readmeFake(t *testing.T, b *mqtttest.Broker) {
-	c := fake.Dial(t, b.Addr(), fake.Version(5), fake.Acks(fake.AckNever())) // closed by t.Cleanup
+	c := fake.Dial(t, b.Addr(), fake.Version(5)) // closed by t.Cleanup
 	c.Connect(fake.Connect{ClientID: "sub", CleanStart: false, SessionExpiry: 60})
 	c.Subscribe(2, "orders/#")
-	c.CloseWhen(mqtttest.Type(mqtttest.TypePubrel)) // die in the middle of a QoS 2 flow
+	c.CloseWhen(mqtttest.Type(mqtttest.TypePubrel)) // die in the middle of a QoS 2 flow: after PUBREC
 	r := c.Expect(mqtttest.Publish("orders/+"))     // the recorder's matchers
 	t.Log(r.Line())                                 // broker → sub  PUBLISH  q2 id=1  orders/7  "paid"
-	c.ExpectNothing(200*time.Millisecond, mqtttest.Publish("orders/#"))
-	c.SendRaw([]byte{0x36, 0x00}) // QoS 3: garbage on purpose
+	c.ExpectClosed()
+
+	raw := fake.Dial(t, b.Addr())
+	raw.SendRaw([]byte{0x36, 0x00}) // QoS 3 before CONNECT: garbage on purpose
+	raw.ExpectClosed()
 }
 
 // The snippets that are compiled, not run.
@@ -80,20 +75,33 @@ func TestReadmeSnippets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var src []string
+	var srcs [][]string // each file's lines: a snippet is in one of them
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		src = append(src, lines(string(b))...)
+		srcs = append(srcs, lines(string(b)))
+	}
+	fences := regexp.MustCompile("(?m)^```(\\S*)$").FindAllStringSubmatch(string(readme), -1)
+	for _, f := range fences {
+		switch f[1] {
+		case "", "go", "sh":
+		default:
+			t.Errorf("README.md has a ```%s block: use go (compiled here), sh or a plain block", f[1])
+		}
 	}
 	blocks := regexp.MustCompile("(?s)```go\n(.*?)```").FindAllStringSubmatch(string(readme), -1)
 	if len(blocks) == 0 {
 		t.Fatal("no ```go blocks in README.md")
 	}
 	for _, m := range blocks {
-		if want := lines(m[1]); !containsRun(src, want) {
+		want := lines(m[1])
+		found := false
+		for _, src := range srcs {
+			found = found || containsRun(src, want)
+		}
+		if !found {
 			t.Errorf("this README.md snippet is not in a readme*_test.go file, so nothing compiles it:\n%s", m[1])
 		}
 	}

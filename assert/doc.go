@@ -30,9 +30,11 @@
 // PayloadJSON wants, the report adds testify's diff of the two. Package
 // require has the same assertions, stopping the test on failure.
 //
-// testify leaves the frames of files in directories named assert and
-// require out of the trace; this package and require live in such
-// directories, which keeps their own frames out of it.
+// testify leaves the frames of files in directories named assert, require
+// and mock out of the trace; this package and require live in such
+// directories, which keeps their own frames out of it. A test of your own in
+// a directory of one of those names gets an empty "Error Trace:" (the line
+// go test prints before it is still right).
 //
 // Assertions that take a timeout wait on the recorder's new records and
 // return as soon as they can decide; none sleeps. Over a fixed slice of

@@ -21,6 +21,7 @@ type PayloadMatcher struct {
 	// diff describes how a payload differs from the wanted one, in testify's
 	// words (values and diff); nil when there is no one wanted payload.
 	diff func(got []byte) string
+	size int // the length of the wanted payload, for diff; 0 without one
 }
 
 // AnyPayload matches every payload, including an empty one.
@@ -38,6 +39,7 @@ func PayloadBytes(b []byte) PayloadMatcher {
 	want := bytes.Clone(b)
 	return PayloadMatcher{
 		desc: quote(want),
+		size: len(want),
 		fn:   func(got []byte) bool { return bytes.Equal(got, want) },
 		diff: func(got []byte) string {
 			if utf8.Valid(want) && utf8.Valid(got) {
@@ -67,6 +69,7 @@ func PayloadJSON(s string) PayloadMatcher {
 	}
 	return PayloadMatcher{
 		desc: "JSON " + desc,
+		size: len(s),
 		fn: func(got []byte) bool {
 			var v any
 			return json.Unmarshal(got, &v) == nil && testify.ObjectsAreEqual(want, v)
@@ -103,7 +106,7 @@ const maxDiff = 16 << 10
 // words: "Not equal:", both values and the diff. It returns "" when p wants
 // no one payload, when got matches, or when either is too large to show.
 func (p PayloadMatcher) differs(got []byte) string {
-	if p.diff == nil || p.Match(got) || len(got) > maxDiff || len(p.desc) > maxDiff {
+	if p.diff == nil || p.Match(got) || len(got) > maxDiff || p.size > maxDiff {
 		return ""
 	}
 	return p.diff(got)

@@ -14,13 +14,17 @@ import (
 // connection of the client, sent it again as a resumed session must: with
 // the packet identifier of the first send [MQTT-4.4.0-1] and DUP set
 // [MQTT-3.3.1-1], already or within timeout. A fault may have withheld the
-// first send (the client never had it); the second must have passed.
+// first send (the client never had it); the second must have passed. The
+// client ID may not be "".
 func Redelivered(t TestingT, src Source, clientID, filter string, p PayloadMatcher, timeout time.Duration) bool {
 	if h, ok := t.(tHelper); ok {
 		h.Helper()
 	}
 	if src == nil {
 		return nilSource(t, "Redelivered")
+	}
+	if clientID == "" {
+		return newReport("Redelivered", "no client ID: a redelivery is to one client, on its later connection").fail(t)
 	}
 	if !validFilter(t, "Redelivered", filter) {
 		return false

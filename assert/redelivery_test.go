@@ -53,4 +53,17 @@ func TestRedeliveredNeedsALaterConnection(t *testing.T) {
 	passes(t, "later connection, DUP", func(c assert.TestingT) bool {
 		return assert.Redelivered(c, assert.Records{pub(1, false), pub(2, true)}, "sub", "a", assert.AnyPayload, waitTime)
 	})
+	otherID := pub(2, true)
+	otherID.PacketID = 5
+	fails(t, "another packet ID", func(c assert.TestingT) bool {
+		return assert.Redelivered(c, assert.Records{pub(1, false), otherID}, "sub", "a", assert.AnyPayload, waitTime)
+	}, "conn#2 id=5 q1 a \"x\" dup")
+	withheld := pub(2, true)
+	withheld.Withheld, withheld.Fault = true, "dropped"
+	fails(t, "the resend withheld", func(c assert.TestingT) bool {
+		return assert.Redelivered(c, assert.Records{pub(1, false), withheld}, "sub", "a", assert.AnyPayload, waitTime)
+	}, "conn#2 id=4 q1 a \"x\" dup (withheld: dropped)")
+	fails(t, "no client ID", func(c assert.TestingT) bool {
+		return assert.Redelivered(c, assert.Records{pub(1, false), pub(2, true)}, "", "a", assert.AnyPayload, waitTime)
+	}, "assert.Redelivered: no client ID")
 }

@@ -42,6 +42,9 @@ func validFilter(t TestingT, name, filter string) bool {
 	if err == nil {
 		return true
 	}
+	if why := errors.Unwrap(err); why != nil { // without the matcher's name: the caller gave a filter, not a matcher
+		err = why
+	}
 	return newReport(name, fmt.Sprintf("%q is not a valid MQTT topic filter: nothing can match it", filter)).
 		add("why", "%v", err).fail(t)
 }

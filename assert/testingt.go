@@ -1,8 +1,8 @@
 package assert
 
 // TestingT is what an assertion needs of a test: *testing.T, *testing.B and
-// testing.TB satisfy it. It is testify's assert.TestingT, so a value of
-// either type is a value of the other.
+// testing.TB satisfy it. It has the method set of testify's
+// assert.TestingT, so a value of either type converts to the other.
 //
 // When the value also has a Helper method, as those do, each assertion calls
 // it (and so does every function between the assertion and Errorf), so Go's

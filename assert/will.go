@@ -185,8 +185,10 @@ func willRecords(recs []mqtttest.Record, clientID string, s lastSession) []mqttt
 	return out
 }
 
-// NoWill asserts that clientID's latest connection ended with a DISCONNECT
-// that discards the will (within d), and that the will in its CONNECT is
+// NoWill asserts that clientID's latest connection ended (it waits for
+// that up to d, or a second if longer, and 10 s more once the DISCONNECT
+// is recorded) with a DISCONNECT that discards the will, and that the will
+// in its CONNECT is
 // not delivered to any client [MQTT-3.1.2-10]: once the connection has
 // ended, it waits until the broker has finished with it (Recorder.Settle),
 // then watches for d more. It fails at once when the will is delivered, and
@@ -217,7 +219,12 @@ func NoWill(t TestingT, src Source, clientID string, d time.Duration) bool {
 			return ended && s.close != nil
 		}
 	}
-	recs, _ := watch(src, d, look(true))
+	end := max(d, time.Second) // the connection's end: only the window after it is d
+	recs, _ := watch(src, end, look(true))
+	if found && got == nil && s.close == nil && s.disconnect != nil { // the client has sent DISCONNECT: its close must come
+		end += settleTimeout
+		recs, _ = watch(src, settleTimeout, look(true))
+	}
 	if found && got == nil && s.close != nil && s.clean() && s.connect.Connect != nil && s.connect.Connect.Will != nil {
 		if !barrier(t, "NoWill", src) {
 			return false
@@ -234,7 +241,7 @@ func NoWill(t TestingT, src Source, clientID string, d time.Duration) bool {
 		r.headline = fmt.Sprintf("the will of %s was published", clientID)
 		r.add("want", "no will after a clean DISCONNECT").add("ended", "%s", s.ending()).add("seen", "%s", got.Line())
 	case s.close == nil || !s.clean():
-		r.headline = fmt.Sprintf("%s's connection did not end with a clean DISCONNECT within %v", clientID, d)
+		r.headline = fmt.Sprintf("%s's connection did not end with a clean DISCONNECT within %v", clientID, end)
 		r.add("want", "DISCONNECT from %s, then no will", clientID).add("seen", "%s", s.ending())
 	default:
 		return true

@@ -52,7 +52,7 @@ func TestWill(t *testing.T) {
 	fails(t, "NoWill on an open connection", func(c assert.TestingT) bool {
 		connect(t, b, "open", withWill("dev/open/availability", "offline"))
 		return assert.NoWill(c, rec, "open", shortWait)
-	}, "open's connection did not end with a clean DISCONNECT within 50ms", "seen: the connection is still open")
+	}, "open's connection did not end with a clean DISCONNECT within 1s", "seen: the connection is still open")
 	fails(t, "WillPublished, nobody subscribed", func(c assert.TestingT) bool {
 		connect(t, b, "unseen", withWill("elsewhere/unseen", "gone"))
 		if err := b.Disconnect("unseen", mqtttest.Abrupt); err != nil {

@@ -61,13 +61,15 @@ func (c *Client) Expect(m ...mqtttest.Matcher) mqtttest.Record {
 // without failing, when the connection ends, as nothing more can come.
 //
 // On an accepted connection it first sends PINGREQ and waits (up to the
-// client's Timeout, not counted in d) for the PINGRESP, which it keeps from Expect and Received: a broker
-// handles a client's packets in order, so its answers to what the client
-// sent before (acknowledgements, SUBACK, ...) have arrived before d starts.
-// That PINGREQ counts as activity for the broker's keepalive. Messages the
-// broker routes to the client are not ordered with its PINGRESP (mochi
-// writes them from another goroutine): against an mqtttest broker, call
-// Broker.Settle first to be sure they have been sent.
+// client's Timeout, not counted in d) for the PINGRESP, which it keeps from
+// Expect, Received and CloseWhen: a broker handles a client's packets in
+// order, so its answers to what the client sent before (acknowledgements,
+// SUBACK, ...) have arrived before d starts. That PINGREQ counts as
+// activity for the broker's keepalive, and an mqtttest broker records it
+// (fault rules see it too). Messages the broker routes to the client are
+// not ordered with its PINGRESP (mochi writes them from another goroutine):
+// against an mqtttest broker, call Broker.Settle first to be sure they have
+// been sent.
 func (c *Client) ExpectNothing(d time.Duration, m ...mqtttest.Matcher) {
 	c.t.Helper()
 	c.reportBackground()
@@ -126,16 +128,17 @@ func (c *Client) matchPending(d time.Duration, m []mqtttest.Matcher) bool {
 }
 
 // barrier sends PINGREQ on an accepted connection and waits, up to the
-// Timeout, for its PINGRESP, which never reaches pending or received. A
-// PINGRESP that comes later is still kept from them.
+// Timeout, for its PINGRESP, which never reaches pending, received or
+// CloseWhen. A PINGRESP that comes later is still kept from them, and does
+// not count for a later barrier: each waits for its own.
 func (c *Client) barrier() {
 	c.mu.Lock()
 	if !c.accepted || c.ended {
 		c.mu.Unlock()
 		return
 	}
-	c.swallow++
-	want := c.swallow
+	c.pingsOwed++
+	mine := c.pingsTaken + c.pingsOwed // the PINGRESPs taken once this one is
 	c.mu.Unlock()
 	ping, _ := encode(packets.Packet{FixedHeader: packets.FixedHeader{Type: packets.Pingreq}}, c.version)
 	if c.write(ping) != nil {
@@ -145,7 +148,7 @@ func (c *Client) barrier() {
 	defer timer.Stop()
 	for {
 		c.mu.Lock()
-		answered, ended, changed := c.swallow < want, c.ended, c.changed
+		answered, ended, changed := c.pingsTaken >= mine, c.ended, c.changed
 		c.mu.Unlock()
 		if answered || ended {
 			return

@@ -177,3 +177,15 @@ func TestInvalidMatchers(t *testing.T) {
 	wantFailure(t, ft, func() { c.ExpectNothing(time.Hour, mqtttest.Publish("a/#/b")) }, "ExpectNothing(PUBLISH a/#/b): "+why)
 	wantFailure(t, ft, func() { c.CloseWhen(mqtttest.Publish("a/#/b")) }, "CloseWhen(PUBLISH a/#/b): "+why)
 }
+
+// TestExpectNothingBarrierIsPrivate: the barrier's PINGRESP does not fire a
+// CloseWhen that would take any PINGRESP, and a test's own Ping still gets
+// its PINGRESP.
+func TestExpectNothingBarrierIsPrivate(t *testing.T) {
+	b := mqtttest.NewBroker(t)
+	c := connected(t, b, "private")
+	c.CloseWhen(mqtttest.Type(mqtttest.TypePingresp))
+	c.ExpectNothing(time.Millisecond, mqtttest.Type(mqtttest.TypePuback))
+	c.Ping() // the test's own: CloseWhen takes this one
+	c.ExpectClosed()
+}

@@ -51,6 +51,9 @@ func TestDisconnectDiscardsWill(t *testing.T) {
 			t.Errorf("v%d: %s", v, r.Line())
 		}
 		wait(t, b, mqtttest.ClientID("dev"), mqtttest.Closed())
+		if err := b.Settle(10 * time.Second); err != nil { // a will would be written by now
+			t.Fatal(err)
+		}
 		watcher.ExpectNothing(200*time.Millisecond, mqtttest.Publish("will/#"))
 	}
 }

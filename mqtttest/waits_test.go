@@ -168,6 +168,21 @@ func TestClientsCounts(t *testing.T) {
 	if got["off"] != [2]int{2, 0} || got["mute"] != [2]int{2, 0} {
 		t.Errorf("Clients: [Inflight Queued] = %v, want off [2 0] and mute [2 0]", got)
 	}
+
+	// A write held by a Delay fault: the packet is queued until it is written.
+	subscribed(t, b, "held", "held/#")
+	if _, err := b.Inject(mqtttest.Delay(time.Minute, mqtttest.Publish("held/#"), mqtttest.Dir(mqtttest.ToClient))); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Publish("held/1", []byte("x"), 0, false); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, b, mqtttest.Publish("held/1"), mqtttest.ClientID("held")) // the write is under way
+	for _, c := range b.Clients() {
+		if c.ID == "held" && c.Queued != 1 {
+			t.Errorf("Clients: held has Queued %d, want 1 (its write is held)", c.Queued)
+		}
+	}
 }
 
 // TestFaultWait waits for a rule with Times(2) to have acted twice: both

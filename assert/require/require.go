@@ -7,8 +7,8 @@ import (
 )
 
 // TestingT is what the assertions need of a test: *testing.T and testing.TB
-// satisfy it. It is testify's require.TestingT, so a value of either type is
-// a value of the other. When it has a Helper method, each function calls it,
+// satisfy it. It has the method set of testify's require.TestingT, so a
+// value of either type converts to the other. When it has a Helper method, each function calls it,
 // so failures are reported at the caller's line.
 type TestingT interface {
 	assert.TestingT
