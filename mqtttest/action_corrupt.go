@@ -1,29 +1,25 @@
 package mqtttest
 
-import (
-	"fmt"
-	"math/rand"
-)
+import "fmt"
 
-// corrupt passes a packet on with one byte inverted, drawn from the rule's
-// seeded source; the record keeps the packet as it was.
-type corrupt struct{}
+// corrupt passes a packet on with byte at inverted, drawn for each packet
+// from the rule's seeded source; the record keeps the packet as it was.
+type corrupt struct{ at int }
 
 func (corrupt) String() string { return "corrupt" }
 func (corrupt) check() error   { return nil }
 
-func (corrupt) draw(rng *rand.Rand, _ *Fault, r *Record, v *verdict) { v.flip = rng.Intn(len(r.Raw)) }
+// draw picks the byte to invert, for one packet.
+func (corrupt) draw(f *Fault, r *Record) action { return corrupt{at: f.rng.Intn(len(r.Raw))} }
 
-func (corrupt) mark(r *Record, v verdict) {
-	r.Fault = fmt.Sprintf("corrupted: byte %d flipped", v.flip)
+func (a corrupt) mark(r *Record) { r.Fault = fmt.Sprintf("corrupted: byte %d flipped", a.at) }
+
+func (a corrupt) in(t *tapConn, frame []byte, _ *Fault) {
+	t.rout = append(t.rout, corrupted(frame, a.at)...)
 }
 
-func (corrupt) in(t *tapConn, frame []byte, v verdict) {
-	t.rout = append(t.rout, corrupted(frame, v.flip)...)
-}
-
-func (corrupt) out(t *tapConn, frame []byte, v verdict) {
-	t.wout = append(t.wout, corrupted(frame, v.flip)...)
+func (a corrupt) out(t *tapConn, frame []byte, _ *Fault) {
+	t.wout = append(t.wout, corrupted(frame, a.at)...)
 }
 
 // corrupted returns a copy of frame with byte i inverted.

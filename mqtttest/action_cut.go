@@ -13,7 +13,7 @@ func (a cut) String() string {
 
 func (cut) check() error { return nil }
 
-func (a cut) mark(r *Record, _ verdict) {
+func (a cut) mark(r *Record) {
 	if a.after {
 		r.Fault = "passed on, then cut"
 		return
@@ -21,22 +21,22 @@ func (a cut) mark(r *Record, _ verdict) {
 	r.Fault, r.Withheld = "cut here: not passed on", true
 }
 
-func (a cut) in(t *tapConn, frame []byte, v verdict) {
+func (a cut) in(t *tapConn, frame []byte, f *Fault) {
 	if a.after {
 		t.rout = append(t.rout, frame...)
 	}
 	t.rcut = true
-	t.cut(ClosedByTest, "fault: "+v.fault.String())
+	t.cut(ClosedByTest, "fault: "+f.String())
 }
 
 // out writes what passed before the cut, held acknowledgements included,
 // then cuts: nothing more is written (writeAfterCut).
-func (a cut) out(t *tapConn, frame []byte, v verdict) {
+func (a cut) out(t *tapConn, frame []byte, f *Fault) {
 	if a.after {
 		t.wout = append(t.wout, frame...)
 	}
 	t.flushOut()
 	t.hold.Store(false)
 	t.flushHeld()
-	t.cut(ClosedByTest, "fault: "+v.fault.String())
+	t.cut(ClosedByTest, "fault: "+f.String())
 }

@@ -2,7 +2,6 @@ package mqtttest
 
 import (
 	"fmt"
-	"math/rand"
 	"net"
 	"time"
 )
@@ -20,25 +19,26 @@ func (a delay) check() error {
 	return nil
 }
 
-func (a delay) draw(rng *rand.Rand, f *Fault, _ *Record, v *verdict) {
-	v.delay = a.d
+// draw adds the rule's jitter to the delay, for one packet.
+func (a delay) draw(f *Fault, _ *Record) action {
 	if f.rule.jitter > 0 {
-		v.delay += time.Duration(rng.Int63n(int64(f.rule.jitter)))
+		a.d += time.Duration(f.rng.Int63n(int64(f.rule.jitter)))
 	}
+	return a
 }
 
-func (delay) mark(r *Record, v verdict) { r.Fault = "delayed " + v.delay.String() }
+func (a delay) mark(r *Record) { r.Fault = "delayed " + a.d.String() }
 
 // in marks where the frame starts in what the broker reads: Read hands
 // nothing from there on before the time comes.
-func (delay) in(t *tapConn, frame []byte, v verdict) {
-	t.holdIn(frame, time.Now().Add(v.delay))
+func (a delay) in(t *tapConn, frame []byte, _ *Fault) {
+	t.holdIn(frame, time.Now().Add(a.d))
 }
 
 // out writes what came before, then waits, then queues the frame.
-func (delay) out(t *tapConn, frame []byte, v verdict) {
+func (a delay) out(t *tapConn, frame []byte, _ *Fault) {
 	t.flushOut() // the delay counts from when what came before is written
-	t.holdOut(frame, time.Now().Add(v.delay))
+	t.holdOut(frame, time.Now().Add(a.d))
 }
 
 // holdIn queues frame for the broker, to be read no earlier than at.

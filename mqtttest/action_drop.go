@@ -8,12 +8,12 @@ type drop struct{ why string } // what the record says; "" for a rule's "dropped
 func (drop) String() string { return "drop" }
 func (drop) check() error   { return nil }
 
-func (a drop) mark(r *Record, _ verdict) {
+func (a drop) mark(r *Record) {
 	r.Fault, r.Withheld = a.why, true
 	if a.why == "" {
 		r.Fault = "dropped"
 	}
 }
 
-func (drop) in(*tapConn, []byte, verdict)  {}
-func (drop) out(*tapConn, []byte, verdict) {}
+func (drop) in(*tapConn, []byte, *Fault)  {}
+func (drop) out(*tapConn, []byte, *Fault) {}

@@ -6,12 +6,12 @@ type duplicate struct{}
 func (duplicate) String() string { return "duplicate" }
 func (duplicate) check() error   { return nil }
 
-func (duplicate) mark(r *Record, _ verdict) { r.Fault, r.Duplicated = "duplicated", true }
+func (duplicate) mark(r *Record) { r.Fault, r.Duplicated = "duplicated", true }
 
-func (duplicate) in(t *tapConn, frame []byte, _ verdict) {
+func (duplicate) in(t *tapConn, frame []byte, _ *Fault) {
 	t.rout = append(append(t.rout, frame...), frame...)
 }
 
-func (duplicate) out(t *tapConn, frame []byte, _ verdict) {
+func (duplicate) out(t *tapConn, frame []byte, _ *Fault) {
 	t.wout = append(append(t.wout, frame...), frame...)
 }

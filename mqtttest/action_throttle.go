@@ -18,13 +18,13 @@ func (a throttle) check() error {
 	return nil
 }
 
-func (a throttle) mark(r *Record, _ verdict) { r.Fault = fmt.Sprintf("throttled to %d B/s", a.rate) }
+func (a throttle) mark(r *Record) { r.Fault = fmt.Sprintf("throttled to %d B/s", a.rate) }
 
-func (a throttle) in(t *tapConn, frame []byte, _ verdict) {
+func (a throttle) in(t *tapConn, frame []byte, _ *Fault) {
 	t.holdIn(frame, t.throttleAt(ToBroker, len(frame), a.rate))
 }
 
-func (a throttle) out(t *tapConn, frame []byte, _ verdict) {
+func (a throttle) out(t *tapConn, frame []byte, _ *Fault) {
 	t.flushOut() // the rate counts from when what came before is written
 	t.holdOut(frame, t.throttleAt(ToClient, len(frame), a.rate))
 }

@@ -294,7 +294,7 @@ func (f *Fault) decide(r *Record) verdict {
 	f.acted++
 	v := verdict{act: f.rule.act, fault: f}
 	if d, ok := f.rule.act.(drawer); ok {
-		d.draw(f.rng, f, r, &v)
+		v.act = d.draw(f, r)
 	}
 	return v
 }

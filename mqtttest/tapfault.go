@@ -8,7 +8,7 @@ import "time"
 func (t *tapConn) judge(r *Record) verdict {
 	if s := t.gate.load(); s != passing {
 		v := verdict{act: drop{why: s.caught()}}
-		v.act.mark(r, v)
+		v.act.mark(r)
 		return v
 	}
 	if r.Malformed {
@@ -16,7 +16,7 @@ func (t *tapConn) judge(r *Record) verdict {
 	}
 	v := t.faults.decide(r)
 	if v.act != nil {
-		v.act.mark(r, v)
+		v.act.mark(r)
 	}
 	return v
 }
@@ -39,7 +39,7 @@ func (t *tapConn) pass(dir Direction, frame []byte, v verdict) {
 		t.wout = append(t.wout, frame...)
 		return
 	}
-	v.act.out(t, frame, v)
+	v.act.out(t, frame, v.fault)
 }
 
 // passIn is pass towards the broker.
@@ -51,7 +51,7 @@ func (t *tapConn) passIn(frame []byte, v verdict) {
 	if v.act == nil {
 		t.rout = append(t.rout, frame...)
 	} else {
-		v.act.in(t, frame, v)
+		v.act.in(t, frame, v.fault)
 	}
 	if t.rcut || t.gate.load() != passing {
 		return
