@@ -21,6 +21,8 @@ type Matcher struct {
 	dirs     uint8
 	client   string // the client ID ClientID selects, when byClient
 	byClient bool
+	conn     uint64 // the connection ConnNumber selects, when byConn
+	byConn   bool
 	never    string // why the constraints exclude each other, "" when a packet can match
 	events   bool   // selects connection events or restarts, never packets
 }
@@ -173,7 +175,7 @@ func PacketID(id uint16) Matcher {
 
 // ConnNumber selects records of connection number n (Record.Conn).
 func ConnNumber(n uint64) Matcher {
-	return Matcher{desc: fmt.Sprintf("conn#%d", n), fn: func(r *Record) bool { return r.Conn == n }}
+	return Matcher{desc: fmt.Sprintf("conn#%d", n), fn: func(r *Record) bool { return r.Conn == n }, conn: n, byConn: true}
 }
 
 // After selects records recorded after the one with sequence number seq.
@@ -238,6 +240,12 @@ func All(ms ...Matcher) Matcher {
 		}
 		if m.byClient {
 			all.client, all.byClient = m.client, true
+		}
+		if m.byConn && all.byConn && m.conn != all.conn && all.never == "" {
+			all.never = fmt.Sprintf("a record is on one connection, not both conn#%d and conn#%d", all.conn, m.conn)
+		}
+		if m.byConn {
+			all.conn, all.byConn = m.conn, true
 		}
 		if all.never == "" {
 			all.never = m.never
