@@ -261,9 +261,10 @@ func (f *Fault) String() string { return f.rule.String() }
 // Inject installs a fault rule on every connection of the broker, those
 // open now and those to come. It returns an error that says why for a rule
 // that cannot work: matchers that exclude each other (a PUBACK with a topic
-// filter, two client IDs or connections), a packet type in a direction it never travels (a
-// CONNACK to the broker), an invalid topic filter (Matcher.Err), Times(0) or
-// Nth(0). After Close it returns an error that wraps ErrClosed.
+// filter, two client IDs or connections), a packet type in a direction it
+// never travels (a CONNACK to the broker), an invalid topic filter
+// (Matcher.Err), Times(0) or Nth(0), Jitter on a rule other than Delay.
+// After Close it returns an error that wraps ErrClosed.
 func (b *Broker) Inject(r Rule) (*Fault, error) { return b.inject(r) }
 
 // newFault installs the valid rule r in set.
