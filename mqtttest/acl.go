@@ -46,7 +46,7 @@ func (r ACLRule) validate() error {
 // allows reports whether the rule lets a client publish (write) or
 // subscribe/receive on topic, which may itself be a filter.
 func (r ACLRule) allows(topic string, write bool) bool {
-	return r.Publish != write || !MatchTopic(r.Filter, topic)
+	return r.Publish != write || !matchLevels(r.Filter, topic)
 }
 
 // ParseACL reads ACL rules, one a line: "deny publish FILTER" or "deny

@@ -1,8 +1,12 @@
 package mqtttest
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"math"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/mochi-mqtt/server/v2/packets"
 )
@@ -101,7 +105,7 @@ func decodeFrame(r *Record, frame []byte, headerLen int, version byte) {
 	}
 	fillRecord(r, &pk)
 	if err == nil {
-		err = protocolError(&pk, r.Type, r.Dir)
+		err = protocolError(&pk, r.Type, r.Dir, r.Version)
 	}
 	if err != nil && !r.Malformed {
 		r.Malformed, r.Err = true, err.Error()
@@ -109,24 +113,41 @@ func decodeFrame(r *Record, frame []byte, headerLen int, version byte) {
 }
 
 // protocolError returns the rule of the specification a packet that decoded
-// breaks, among those the broker closes a connection for: a wildcard in a
-// PUBLISH topic, a missing or surplus packet ID, a SUBSCRIBE or UNSUBSCRIBE
-// with no filters, a CONNECT with a bad protocol name or reserved bit. The
-// checks are mochi's own, so the record and the embedded broker agree; they
-// are the specification's rules, so they hold for a proxied broker too.
-func protocolError(pk *packets.Packet, typ PacketType, dir Direction) error {
+// breaks: a wildcard in a PUBLISH topic, a missing or surplus packet ID, a
+// SUBSCRIBE or UNSUBSCRIBE with no filters, a CONNECT with a bad protocol
+// name or reserved bit, all of which the broker closes a connection for
+// (the checks are mochi's own, so the record and the embedded broker
+// agree); and some mochi lets pass: a user name that is not UTF-8, an AUTH
+// before MQTT 5, a PUBLISH to the client with a wildcard or without its
+// packet ID. They are the specification's rules, so they hold for a
+// proxied broker too. version is the connection's (0: not known yet).
+func protocolError(pk *packets.Packet, typ PacketType, dir Direction, version byte) error {
 	code := packets.CodeSuccess
 	switch typ {
 	case TypeConnect:
 		code = pk.ConnectValidate()
+		if u := pk.Connect.Username; code == packets.CodeSuccess && (!utf8.Valid(u) || bytes.IndexByte(u, 0) >= 0) {
+			return errors.New("protocol violation: a user name that is not UTF-8, or has U+0000 [MQTT-3.1.3-11, MQTT-1.5.4-1, MQTT-1.5.4-2]")
+		}
 	case TypePublish:
 		if dir != ToClient { // a broker adds subscription identifiers; a client may not
 			code = pk.PublishValidate(math.MaxUint16)
+			break
+		}
+		switch {
+		case strings.ContainsAny(pk.TopicName, "+#"):
+			return errors.New("protocol violation: a wildcard in a PUBLISH topic [MQTT-3.3.2-2]")
+		case pk.FixedHeader.Qos > 0 && pk.PacketID == 0:
+			return errors.New("protocol violation: a QoS 1 or 2 PUBLISH with packet ID 0 [MQTT-2.2.1-3]")
 		}
 	case TypeSubscribe:
 		code = pk.SubscribeValidate()
 	case TypeUnsubscribe:
 		code = pk.UnsubscribeValidate()
+	case TypeAuth:
+		if version != 0 && version < 5 {
+			return fmt.Errorf("protocol violation: AUTH (packet type 15) is reserved before MQTT 5, and this is a v%d connection [MQTT-2.2.1]", version)
+		}
 	}
 	if code != packets.CodeSuccess {
 		return fmt.Errorf("protocol violation: %s", code.Reason)

@@ -108,7 +108,7 @@ type Record struct {
 	// client are recorded as the broker writes them to the socket; if the
 	// client has stopped reading they may never arrive.
 	Raw        []byte
-	Malformed  bool   // the bytes did not frame or decode as MQTT, or broke a rule the broker closes a connection for; Err says why
+	Malformed  bool   // the bytes did not frame or decode as MQTT, or broke a rule of the specification (most of them the broker closes the connection for); Err says why
 	Err        string // why the packet is malformed, e.g. "protocol violation: ..." for a wildcard in a PUBLISH topic
 	Fault      string // what a fault rule did to the packet, e.g. "dropped", "delayed 50ms", or "after a cut: not passed on"; "" for none
 	Withheld   bool   // the packet never reached its destination: a fault dropped it, cut before it or froze the connection, a partition held it, or the broker wrote it after a cut

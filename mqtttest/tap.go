@@ -346,7 +346,8 @@ func (t *tapConn) recordFrame(dir Direction, frame []byte, header int, judge boo
 	severed := dir == ToClient && t.severed.Load()
 	t.mu.Lock()
 	switch {
-	case dir == ToBroker && r.Type == TypeConnect && t.version == 0 && !r.Malformed:
+	case dir == ToBroker && r.Type == TypeConnect && t.version == 0 && r.Version >= 3 && r.Version <= 5:
+		// decoded, if perhaps against a rule the broker lets pass (a user name not UTF-8)
 		t.version, t.clientID = r.Version, r.ClientID
 	case dir == ToBroker && r.Type == TypeConnect && t.version != 0 && !r.Malformed:
 		r.Malformed, r.Err = true, "protocol violation: a second CONNECT on one connection [MQTT-3.1.0-2]"

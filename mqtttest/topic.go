@@ -12,9 +12,17 @@ import (
 // number of levels below it, and a filter starting with a wildcard does not
 // match a topic starting with "$" [MQTT-4.7.2-1]. An invalid filter (a "#"
 // that is not last, a wildcard sharing a level with other characters, or a
-// string no topic can be: see ValidFilter) matches nothing, and no topic
-// that is such a string is matched.
+// string no topic can be: see ValidFilter) matches nothing, and neither is
+// a topic that is no Topic Name: one that has a wildcard in it
+// [MQTT-4.7.0-1], or no topic can be.
 func MatchTopic(filter, topic string) bool {
+	return !strings.ContainsAny(topic, "+#") && matchLevels(filter, topic)
+}
+
+// matchLevels is MatchTopic for a topic that may have wildcards in it, each
+// taken as the characters it is: the ACL uses it to compare a filter a
+// client subscribes to with a rule's filter (acl.go).
+func matchLevels(filter, topic string) bool {
 	if !topicString(filter) || !topicString(topic) {
 		return false
 	}
