@@ -67,7 +67,8 @@ func (b *Broker) disconnect(clientID string, mode DisconnectMode) (*tapConn, err
 		return t, nil
 	}
 	t.expectClose(ClosedByBroker, fmt.Sprintf("server DISCONNECT rc=0x%02x by Broker.Disconnect", mode.code))
-	t.limitWrites(shutdownDeadline())         // a client that stopped reading cannot block the DISCONNECT
+	t.limitWrites(shutdownDeadline())         // a client that stopped reading cannot block the DISCONNECT,
+	t.markDead()                              // nor a fault's delay of a write under way: it ends now
 	_ = b.server().DisconnectClient(cl, code) // it returns the code itself for error codes
 	return t, nil
 }

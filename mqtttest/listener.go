@@ -136,7 +136,8 @@ func (l *listener) Close(listeners.CloseFn) {
 	limit := shutdownDeadline()
 	if !l.conns.close(func(t *tapConn) {
 		t.expectClose(ClosedByBroker, "broker closed") // before a write can time out and be taken for the reason
-		t.limitWrites(limit)
+		t.limitWrites(limit)                           // a client that stopped reading cannot block its DISCONNECT,
+		t.markDead()                                   // nor a fault's delay of a write under way
 	}) {
 		return
 	}

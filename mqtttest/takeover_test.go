@@ -72,3 +72,61 @@ func TestTakeoverOfDelayedConnection(t *testing.T) {
 		})
 	}
 }
+
+// TestServerDisconnectOfDelayedConnection: Broker.Disconnect with a server
+// DISCONNECT does not wait for a fault's delay of a write under way to the
+// client (an hour here): the DISCONNECT goes out at once.
+func TestServerDisconnectOfDelayedConnection(t *testing.T) {
+	b := mqtttest.NewBroker(t)
+	c := fake.Dial(t, b.Addr(), fake.Version(5), fake.Acks(fake.AckNever()))
+	c.Connect(fake.Connect{ClientID: "slow", SessionExpiry: 60})
+	c.Subscribe(1, "d/#")
+	if _, err := b.Inject(mqtttest.Delay(time.Hour, mqtttest.Publish("d/#"), mqtttest.Dir(mqtttest.ToClient)).Times(1)); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Publish("d/1", []byte("held"), 1, false); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := b.Recorder().WaitFor(ctx, mqtttest.Publish("d/1")); err != nil { // recorded as the delay starts
+		t.Fatal(err)
+	}
+	if err := b.Disconnect("slow", mqtttest.ServerDisconnect(0x98)); err != nil {
+		t.Fatal(err)
+	}
+	if r := c.Expect(mqtttest.Type(mqtttest.TypeDisconnect)); r.ReasonCode != 0x98 {
+		t.Errorf("%s: want DISCONNECT 0x98", r.Line())
+	}
+}
+
+// TestCloseWithDelayedWrite: Close does not wait for a fault's delay of a
+// write under way to an MQTT 5 client (an hour here), whose DISCONNECT
+// 0x8B would otherwise wait behind it.
+func TestCloseWithDelayedWrite(t *testing.T) {
+	b := mqtttest.NewBroker(t)
+	c := fake.Dial(t, b.Addr(), fake.Version(5), fake.Acks(fake.AckNever()))
+	c.Connect(fake.Connect{ClientID: "slow", SessionExpiry: 60})
+	c.Subscribe(1, "d/#")
+	if _, err := b.Inject(mqtttest.Delay(time.Hour, mqtttest.Publish("d/#"), mqtttest.Dir(mqtttest.ToClient)).Times(1)); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Publish("d/1", []byte("held"), 1, false); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := b.Recorder().WaitFor(ctx, mqtttest.Publish("d/1")); err != nil { // recorded as the delay starts
+		t.Fatal(err)
+	}
+	closed := make(chan struct{})
+	go func() {
+		b.Close()
+		close(closed)
+	}()
+	select {
+	case <-closed:
+	case <-time.After(20 * time.Second): // a hang detector: Close takes milliseconds
+		t.Fatal("Close waited for the delay of a write under way")
+	}
+}
