@@ -73,11 +73,10 @@ func TestTakeoverOfDelayedConnection(t *testing.T) {
 	}
 }
 
-// TestServerDisconnectOfDelayedConnection: Broker.Disconnect with a server
-// DISCONNECT does not wait for a fault's delay of a write under way to the
-// client (an hour here): the DISCONNECT goes out at once.
-func TestServerDisconnectOfDelayedConnection(t *testing.T) {
-	b := mqtttest.NewBroker(t)
+// delayedWrite connects an MQTT 5 client "slow" and has a Delay fault hold
+// a write to it for an hour; it returns once the write is under way.
+func delayedWrite(t *testing.T, b *mqtttest.Broker) *fake.Client {
+	t.Helper()
 	c := fake.Dial(t, b.Addr(), fake.Version(5), fake.Acks(fake.AckNever()))
 	c.Connect(fake.Connect{ClientID: "slow", SessionExpiry: 60})
 	c.Subscribe(1, "d/#")
@@ -92,6 +91,15 @@ func TestServerDisconnectOfDelayedConnection(t *testing.T) {
 	if _, err := b.Recorder().WaitFor(ctx, mqtttest.Publish("d/1")); err != nil { // recorded as the delay starts
 		t.Fatal(err)
 	}
+	return c
+}
+
+// TestServerDisconnectOfDelayedConnection: Broker.Disconnect with a server
+// DISCONNECT does not wait for a fault's delay of a write under way to the
+// client (an hour here): the DISCONNECT goes out at once.
+func TestServerDisconnectOfDelayedConnection(t *testing.T) {
+	b := mqtttest.NewBroker(t)
+	c := delayedWrite(t, b)
 	if err := b.Disconnect("slow", mqtttest.ServerDisconnect(0x98)); err != nil {
 		t.Fatal(err)
 	}
@@ -105,20 +113,7 @@ func TestServerDisconnectOfDelayedConnection(t *testing.T) {
 // 0x8B would otherwise wait behind it.
 func TestCloseWithDelayedWrite(t *testing.T) {
 	b := mqtttest.NewBroker(t)
-	c := fake.Dial(t, b.Addr(), fake.Version(5), fake.Acks(fake.AckNever()))
-	c.Connect(fake.Connect{ClientID: "slow", SessionExpiry: 60})
-	c.Subscribe(1, "d/#")
-	if _, err := b.Inject(mqtttest.Delay(time.Hour, mqtttest.Publish("d/#"), mqtttest.Dir(mqtttest.ToClient)).Times(1)); err != nil {
-		t.Fatal(err)
-	}
-	if err := b.Publish("d/1", []byte("held"), 1, false); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if _, err := b.Recorder().WaitFor(ctx, mqtttest.Publish("d/1")); err != nil { // recorded as the delay starts
-		t.Fatal(err)
-	}
+	delayedWrite(t, b)
 	closed := make(chan struct{})
 	go func() {
 		b.Close()
