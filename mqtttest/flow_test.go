@@ -28,6 +28,11 @@ func TestBackpressureWaitsForAck(t *testing.T) {
 	}
 	first := <-got
 	<-got
+	// slow's connection has finished its SUBSCRIBE: it no longer counts as
+	// routing a message, which would let a publisher pass (flow.go).
+	if err := b.Settle(waitTime); err != nil {
+		t.Fatal(err)
+	}
 	published := make(chan struct{})
 	go func() {
 		if err := b.Publish("bp/x", []byte("3"), 1, false); err != nil {

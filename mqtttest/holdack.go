@@ -48,9 +48,6 @@ func (t *tapConn) flushHeld() {
 // (which may be sleeping on a Delay fault) sends them first thing, or a
 // goroutine does once it ends, so that reading never waits for another write.
 func (t *tapConn) release() {
-	if s := t.seams; s != nil && s.ackReleased != nil {
-		s.ackReleased(t)
-	}
 	t.hold.Store(false)
 	if t.wmu.TryLock() {
 		t.flushHeld()

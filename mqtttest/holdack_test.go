@@ -108,20 +108,3 @@ func TestAckWhileDeliveriesQueue(t *testing.T) {
 		receive(t, c.got)
 	}
 }
-
-// TestAckReleasedAfterRoutingEnds: when a held acknowledgement goes out, its
-// connection no longer counts as routing a message (flowGate.mayRoute). Its
-// client may publish, or be published to, as soon as it has the ack, and
-// backpressure must then wait for it like any subscriber: a SUBACK let go
-// first left a window in which a publisher skipped the wait
-// (TestBackpressureWaitsForAck failed under load).
-func TestAckReleasedAfterRoutingEnds(t *testing.T) {
-	s := new(seams)
-	routing := make(chan bool, 10)
-	s.ackReleased = func(t *tapConn) { routing <- t.flow.mayRoute.Load() }
-	b := NewBroker(t, withSeams(s))
-	connect3(t, b.URL(), "sub").subscribe(t, "r/#", 1)
-	if <-routing {
-		t.Error("the SUBACK was let go while its connection still counted as routing a message")
-	}
-}

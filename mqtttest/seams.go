@@ -13,7 +13,6 @@ type seams struct {
 	routingWaits  func()                                // a takeover must wait for routing under way
 	ackWritten    func(cl *mqtt.Client)                 // the PUBACK or PUBREC of a client's PUBLISH is written, and mochi is about to route it
 	ackHeld       func()                                // the tap holds an acknowledgement until the broker is done with it
-	ackReleased   func(t *tapConn)                      // the broker is done with what a held acknowledgement acknowledges, and the tap lets it go
 	sessionEnding func(cl *mqtt.Client)                 // mochi has decided that cl's session ends, and is about to unregister cl
 	idWaits       func()                                // a takeover must wait for the end of a connection with the same client ID
 	resending     func(cl *mqtt.Client)                 // a resumed session's CONNACK is written, and mochi is about to send its messages again

@@ -102,11 +102,11 @@ func (t *tapConn) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	if t.rpos == len(t.rout) { // the broker has handled every packet it was given
-		t.flow.mayRoute.Store(false) // before a held ack goes out: its receiver may publish at once (flow.go)
-	}
 	if t.hold.Load() {
 		t.release()
+	}
+	if t.rpos == len(t.rout) { // the broker has handled every packet it was given
+		t.flow.mayRoute.Store(false)
 	}
 	for t.rpos == len(t.rout) {
 		if t.rerr != nil {
