@@ -169,16 +169,14 @@ func (h *hook) resumed(cl *mqtt.Client, t *tapConn) {
 	t.wmu.Lock()
 	defer t.wmu.Unlock()
 	frames := t.resume.open()
-	if t.severed.Load() || t.wfail != nil {
+	if t.writesEnded() {
 		return // the connection is gone; the messages are in the session
 	}
 	t.werr = nil
 	for _, f := range frames {
-		if t.window.hold(f) {
-			continue
+		if !t.window.hold(f) {
+			t.sendHeld(f)
 		}
-		_, header, _ := frameLength(f)
-		t.pass(ToClient, f, t.recordFrame(ToClient, f, header, true))
 	}
 	t.flushOut()
 }

@@ -50,20 +50,7 @@ func TestTakeoverOfDelayedConnection(t *testing.T) {
 	for _, v := range []byte{4, 5} {
 		t.Run(map[byte]string{4: "v3.1.1", 5: "v5"}[v], func(t *testing.T) {
 			b := mqtttest.NewBroker(t)
-			old := fake.Dial(t, b.Addr(), fake.Version(v), fake.Acks(fake.AckNever()))
-			old.Connect(fake.Connect{ClientID: "twin", SessionExpiry: 60})
-			old.Subscribe(1, "d/#")
-			if _, err := b.Inject(mqtttest.Delay(time.Hour, mqtttest.Publish("d/#"), mqtttest.Dir(mqtttest.ToClient)).Times(1)); err != nil {
-				t.Fatal(err)
-			}
-			if err := b.Publish("d/1", []byte("held"), 1, false); err != nil {
-				t.Fatal(err)
-			}
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			if _, err := b.Recorder().WaitFor(ctx, mqtttest.Publish("d/1")); err != nil { // recorded as the delay starts
-				t.Fatal(err)
-			}
+			delayedWrite(t, b, "twin", v)
 			again := fake.Dial(t, b.Addr(), fake.Version(v), fake.Timeout(10*time.Second))
 			again.Connect(fake.Connect{ClientID: "twin", SessionExpiry: 60})
 			if r := again.Expect(mqtttest.Publish("d/1")); !r.Dup {
@@ -73,12 +60,13 @@ func TestTakeoverOfDelayedConnection(t *testing.T) {
 	}
 }
 
-// delayedWrite connects an MQTT 5 client "slow" and has a Delay fault hold
-// a write to it for an hour; it returns once the write is under way.
-func delayedWrite(t *testing.T, b *mqtttest.Broker) *fake.Client {
+// delayedWrite connects a client with this ID and protocol version, and has
+// a Delay fault hold a write to it for an hour; it returns once the write is
+// under way.
+func delayedWrite(t *testing.T, b *mqtttest.Broker, id string, version byte) *fake.Client {
 	t.Helper()
-	c := fake.Dial(t, b.Addr(), fake.Version(5), fake.Acks(fake.AckNever()))
-	c.Connect(fake.Connect{ClientID: "slow", SessionExpiry: 60})
+	c := fake.Dial(t, b.Addr(), fake.Version(version), fake.Acks(fake.AckNever()))
+	c.Connect(fake.Connect{ClientID: id, SessionExpiry: 60})
 	c.Subscribe(1, "d/#")
 	if _, err := b.Inject(mqtttest.Delay(time.Hour, mqtttest.Publish("d/#"), mqtttest.Dir(mqtttest.ToClient)).Times(1)); err != nil {
 		t.Fatal(err)
@@ -99,7 +87,7 @@ func delayedWrite(t *testing.T, b *mqtttest.Broker) *fake.Client {
 // client (an hour here): the DISCONNECT goes out at once.
 func TestServerDisconnectOfDelayedConnection(t *testing.T) {
 	b := mqtttest.NewBroker(t)
-	c := delayedWrite(t, b)
+	c := delayedWrite(t, b, "slow", 5)
 	if err := b.Disconnect("slow", mqtttest.ServerDisconnect(0x98)); err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +101,7 @@ func TestServerDisconnectOfDelayedConnection(t *testing.T) {
 // 0x8B would otherwise wait behind it.
 func TestCloseWithDelayedWrite(t *testing.T) {
 	b := mqtttest.NewBroker(t)
-	delayedWrite(t, b)
+	delayedWrite(t, b, "slow", 5)
 	closed := make(chan struct{})
 	go func() {
 		b.Close()

@@ -126,7 +126,7 @@ func (t *tapConn) releaseWindow() {
 // sendHeldPublishes records and sends the PUBLISH packets there is room
 // for. The caller holds wmu.
 func (t *tapConn) sendHeldPublishes() {
-	if t.severed.Load() || t.wfail != nil {
+	if t.writesEnded() {
 		return
 	}
 	for {
@@ -134,8 +134,7 @@ func (t *tapConn) sendHeldPublishes() {
 		if !ok {
 			break
 		}
-		_, header, _ := frameLength(f)
-		t.pass(ToClient, f, t.recordFrame(ToClient, f, header, true))
+		t.sendHeld(f)
 	}
 	t.flushOut()
 }
