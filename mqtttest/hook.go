@@ -61,6 +61,9 @@ func (h *hook) OnConnect(cl *mqtt.Client, pk packets.Packet) error {
 func (h *hook) OnPacketRead(cl *mqtt.Client, pk packets.Packet) (packets.Packet, error) {
 	h.refusedPublish(cl, &pk)
 	h.translateIn(cl, &pk)
+	if s := h.b.cfg.seams; s != nil && s.handling != nil {
+		s.handling(cl, PacketType(pk.FixedHeader.Type))
+	}
 	return pk, nil
 }
 

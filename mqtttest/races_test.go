@@ -446,3 +446,41 @@ func TestExpiryDuringDelivery(t *testing.T) {
 		t.Errorf("drop %s: want exp/2 dropped with fleeting's expired session", d.Line())
 	}
 }
+
+// TestTakeoverAfterAckRead: the broker had read a client's PUBACK, but not
+// handled it yet, when the client connected again with the same ID: the
+// session the new connection took still held the message, and it was sent
+// again though the recording showed it acknowledged. Now a takeover waits
+// until the old connection has handled what the broker read from it.
+func TestTakeoverAfterAckRead(t *testing.T) {
+	s := new(seams)
+	reached, release, handledWaits := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	var armed atomic.Bool
+	s.handling = func(cl *mqtt.Client, typ PacketType) {
+		if cl.ID == "sub" && typ == TypePuback && armed.CompareAndSwap(true, false) {
+			close(reached)
+			<-release
+		}
+	}
+	s.handledWaits = closeOnce(handledWaits)
+	b := NewBroker(t, withSeams(s))
+	old := connect3(t, b.URL(), "sub", persistent)
+	old.subscribe(t, "t/#", 1)
+
+	armed.Store(true)
+	if err := b.Publish("t/1", []byte("acknowledged"), 1, false); err != nil {
+		t.Fatal(err)
+	}
+	receive(t, old.got)
+	<-reached // the broker read the PUBACK and is about to handle it
+	again := connectLater(t, b.URL(), "sub", persistent)
+	either(t, "the takeover", handledWaits, again.done) // it waits for the PUBACK to be handled, or is done
+	close(release)
+	again.wait(t)
+	if err := b.Settle(waitTime); err != nil {
+		t.Fatal(err)
+	}
+	if rs := b.Recorder().Find(Publish("t/1"), Dir(ToClient), ConnNumber(2)); len(rs) > 0 {
+		t.Errorf("the message acknowledged on the first connection was sent again: %s\n%s", rs[0].Line(), b.Recorder().Transcript())
+	}
+}

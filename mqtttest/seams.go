@@ -15,6 +15,8 @@ type seams struct {
 	ackHeld       func()                                // the tap holds an acknowledgement until the broker is done with it
 	sessionEnding func(cl *mqtt.Client)                 // mochi has decided that cl's session ends, and is about to unregister cl
 	idWaits       func()                                // a takeover must wait for the end of a connection with the same client ID
+	handling      func(cl *mqtt.Client, typ PacketType) // mochi has read a packet from cl and is about to handle it
+	handledWaits  func()                                // a takeover must wait for the old connection to handle what it read
 	resending     func(cl *mqtt.Client)                 // a resumed session's CONNACK is written, and mochi is about to send its messages again
 	routeWaits    func()                                // a message waits for a takeover to end before it is routed
 	encoding      func(cl *mqtt.Client, typ PacketType) // mochi encodes a packet for cl, before it takes cl's lock to write it

@@ -2,6 +2,7 @@ package mqtttest
 
 import (
 	"sync"
+	"time"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/packets"
@@ -10,9 +11,14 @@ import (
 // A takeover is a client connecting with the ID of a session the server
 // holds. mochi (inheritClientSession) carries the old session over (clean
 // start 0) or discards it; either way it clears the old client's messages.
-// Four of mochi's races lose or repeat messages here, and the hook closes
+// Five of mochi's races lose or repeat messages here, and the hook closes
 // each:
 //
+//   - mochi reads and handles a connection's packets on one goroutine: an
+//     acknowledgement read from the old connection but not handled yet is
+//     not in the session the new connection takes, and the message is sent
+//     again. The takeover waits until the old connection has handled what
+//     it read (awaitHandled).
 //   - A message routed to the old client while its session is being cloned
 //     is lost: routing's write lock (route.go) is held from just before
 //     mochi takes over until it has registered the new client, as it
@@ -64,6 +70,7 @@ func (h *hook) OnSessionEstablish(cl *mqtt.Client, pk packets.Packet) {
 		return
 	}
 	if !old.Closed() {
+		h.awaitHandled(old)
 		h.endTakenOver(old)
 	}
 	if !h.route.mu.TryLock() { // routing under way finishes first
@@ -83,6 +90,26 @@ func (h *hook) OnSessionEstablish(cl *mqtt.Client, pk packets.Packet) {
 		h.takeovers.byID.Delete(cl.ID)
 		h.route.mu.Unlock()
 	})
+}
+
+// awaitHandled waits until the broker has handled every packet it read
+// from old's connection: an acknowledgement the recording shows the broker
+// read before the takeover is then out of the session the new connection
+// takes, which would otherwise send the message again (mochi reads and
+// handles packets on one goroutine, and a takeover does not wait for it).
+// It waits no longer than a shutdown's writes: a packet whose handling is
+// held up (by a subscriber that stopped reading, say) is then handled after
+// the takeover, as mochi would.
+func (h *hook) awaitHandled(old *mqtt.Client) {
+	t := tapOf(old)
+	if t == nil || t.idle.Load() {
+		return
+	}
+	h.b.cfg.seams.at(func(s *seams) func() { return s.handledWaits })
+	deadline := shutdownDeadline()
+	for pause := 20 * time.Microsecond; !t.idle.Load() && time.Now().Before(deadline); pause = min(2*pause, time.Millisecond) {
+		time.Sleep(pause) // a poll of a condition, not a guess at timing
+	}
 }
 
 // endTakenOver ends the connection of a client whose session a new

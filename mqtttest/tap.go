@@ -63,7 +63,8 @@ type tapConn struct {
 	rcut  bool          // a fault cut the connection: pass nothing more
 	rerr  error
 
-	// What Settle looks at (settle.go), written by the reading goroutine.
+	// What Settle and a takeover look at (settle.go, takeover.go), written by the reading goroutine.
+	idle     atomic.Bool   // the broker is in Read: it has handled every packet it was given, or reads no more
 	waiting  atomic.Bool   // the broker has handled every frame it was given and waits for the socket
 	reads    atomic.Uint64 // socket reads that returned
 	deferred atomic.Int32  // writes the reading goroutine left to a goroutine of their own (release, releaseWindow)

@@ -27,9 +27,11 @@ func (t *tapConn) Read(p []byte) (int, error) {
 		t.fill()
 	}
 	for len(t.marks) > 0 && t.marks[0].start <= t.rpos {
+		t.idle.Store(true) // what comes next is still on its way to the broker
 		if !t.sleepUntil(t.marks[0].at) {
 			return 0, net.ErrClosed
 		}
+		t.idle.Store(false)
 		t.marks = t.marks[1:]
 	}
 	limit := len(t.rout)
@@ -58,9 +60,13 @@ func (t *tapConn) fill() {
 		copy(nb, t.rin)
 		t.rin = nb
 	}
+	t.idle.Store(true) // the broker has handled every frame it was given, and there is none other (it stays true once reading fails)
 	t.waiting.Store(true)
 	n, err := t.Conn.Read(t.rin[len(t.rin):cap(t.rin)])
 	t.reads.Add(1)
+	if n > 0 {
+		t.idle.Store(false) // before the frames are recorded: none is recorded as read and handled before it is
+	}
 	t.waiting.Store(false)
 	t.rin = t.rin[:len(t.rin)+n]
 	used, raw := t.recordFrames(ToBroker, t.rin, t.rraw, true)
