@@ -4,7 +4,8 @@
 //
 // The packages:
 //
-//	mqtttest/      the embedded broker (mochi-mqtt), the wire tap, the recorder, faults, the proxy
+//	mqtttest/      the embedded broker (mochi-mqtt), the wire tap, faults, the proxy
+//	record/        what the tap records: Record, Recorder, matchers, transcript, JSON Lines, the decoder
 //	assert/        MQTT assertions over recordings (assert/require stops the test)
 //	fake/          a scripted raw client that misbehaves on purpose, and fake devices
 //	cmd/mqtttest/  the same broker as a command, for CI pipelines in any language

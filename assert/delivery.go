@@ -5,35 +5,35 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mqtt-testkit/testkit/mqtttest"
+	"github.com/mqtt-testkit/testkit/record"
 )
 
 // isDelivery reports whether r is a PUBLISH from the broker to clientID
 // ("": any client) that a fault did not withhold.
-func isDelivery(r *mqtttest.Record, clientID string) bool {
-	return r.Dir == mqtttest.ToClient && isPacket(r, mqtttest.TypePublish) && (clientID == "" || r.ClientID == clientID)
+func isDelivery(r *record.Record, clientID string) bool {
+	return r.Dir == record.ToClient && isPacket(r, record.TypePublish) && (clientID == "" || r.ClientID == clientID)
 }
 
 // isPacket reports whether r is a well-formed packet of type typ that a
 // fault did not withhold from its destination.
-func isPacket(r *mqtttest.Record, typ mqtttest.PacketType) bool {
-	return r.Event == mqtttest.EventPacket && r.Type == typ && !r.Malformed && !r.Withheld
+func isPacket(r *record.Record, typ record.PacketType) bool {
+	return r.Event == record.EventPacket && r.Type == typ && !r.Malformed && !r.Withheld
 }
 
 // delivered reports whether r is a PUBLISH from the broker to clientID ("":
 // any client) on a topic filter matches, with a payload p matches.
-func delivered(r *mqtttest.Record, clientID, filter string, p PayloadMatcher) bool {
-	return isDelivery(r, clientID) && mqtttest.MatchTopic(filter, r.Topic) && p.Match(r.Payload)
+func delivered(r *record.Record, clientID, filter string, p PayloadMatcher) bool {
+	return isDelivery(r, clientID) && record.MatchTopic(filter, r.Topic) && p.Match(r.Payload)
 }
 
 // publishesTo returns the PUBLISH packets the broker sent to clientID ("":
 // any client).
-func publishesTo(recs []mqtttest.Record, clientID string) []mqtttest.Record {
-	return keep(recs, func(r *mqtttest.Record) bool { return isDelivery(r, clientID) })
+func publishesTo(recs []record.Record, clientID string) []record.Record {
+	return keep(recs, func(r *record.Record) bool { return isDelivery(r, clientID) })
 }
 
 // first returns the first record for which want returns true, or nil.
-func first(recs []mqtttest.Record, want func(*mqtttest.Record) bool) *mqtttest.Record {
+func first(recs []record.Record, want func(*record.Record) bool) *record.Record {
 	for i := range recs {
 		if want(&recs[i]) {
 			return &recs[i]
@@ -43,8 +43,8 @@ func first(recs []mqtttest.Record, want func(*mqtttest.Record) bool) *mqtttest.R
 }
 
 // keep returns the records for which want returns true.
-func keep(recs []mqtttest.Record, want func(*mqtttest.Record) bool) []mqtttest.Record {
-	var out []mqtttest.Record
+func keep(recs []record.Record, want func(*record.Record) bool) []record.Record {
+	var out []record.Record
 	for i := range recs {
 		if want(&recs[i]) {
 			out = append(out, recs[i])
@@ -56,13 +56,13 @@ func keep(recs []mqtttest.Record, want func(*mqtttest.Record) bool) []mqtttest.R
 // listPublishes describes the PUBLISH packets to clientID ("": any client),
 // one a line (topic, payload, QoS, flags), under a heading: "2 PUBLISH to
 // sub-1:" or "no PUBLISH to sub-1".
-func listPublishes(clientID string, pubs []mqtttest.Record) string {
+func listPublishes(clientID string, pubs []record.Record) string {
 	return listPackets("PUBLISH to "+describeClient(clientID), clientID == "", pubs)
 }
 
 // listPackets describes PUBLISH packets one a line, under a heading that
 // says what they are; with who, each line says who sent or received it.
-func listPackets(heading string, who bool, pubs []mqtttest.Record) string {
+func listPackets(heading string, who bool, pubs []record.Record) string {
 	if len(pubs) == 0 {
 		return "no " + heading
 	}
@@ -83,7 +83,7 @@ func listPackets(heading string, who bool, pubs []mqtttest.Record) string {
 		}
 		switch {
 		case !who || r.ClientID == "":
-		case r.Dir == mqtttest.ToClient:
+		case r.Dir == record.ToClient:
 			b.WriteString(" to " + r.ClientID)
 		default:
 			b.WriteString(" from " + r.ClientID)
@@ -105,8 +105,8 @@ func Received(t TestingT, src Source, clientID, filter string, p PayloadMatcher,
 	if !validFilter(t, "Received", filter) {
 		return false
 	}
-	recs, ok := watch(src, timeout, func(recs []mqtttest.Record) bool {
-		return first(recs, func(r *mqtttest.Record) bool { return delivered(r, clientID, filter, p) }) != nil
+	recs, ok := watch(src, timeout, func(recs []record.Record) bool {
+		return first(recs, func(r *record.Record) bool { return delivered(r, clientID, filter, p) }) != nil
 	})
 	if ok {
 		return true
@@ -139,9 +139,9 @@ func NotReceived(t TestingT, src Source, clientID, filter string, d time.Duratio
 	if !barrier(t, "NotReceived", src) {
 		return false
 	}
-	var got *mqtttest.Record
-	recs, found := watch(src, d, func(recs []mqtttest.Record) bool {
-		got = first(recs, func(r *mqtttest.Record) bool { return delivered(r, clientID, filter, AnyPayload) })
+	var got *record.Record
+	recs, found := watch(src, d, func(recs []record.Record) bool {
+		got = first(recs, func(r *record.Record) bool { return delivered(r, clientID, filter, AnyPayload) })
 		return got != nil
 	})
 	if !found {
@@ -155,7 +155,7 @@ func NotReceived(t TestingT, src Source, clientID, filter string, d time.Duratio
 
 // showClient sets the transcript slice to the records of clientID, or to
 // every record when clientID is "".
-func (r *report) showClient(src Source, recs []mqtttest.Record, clientID string) *report {
+func (r *report) showClient(src Source, recs []record.Record, clientID string) *report {
 	if clientID == "" {
 		return r.show(src, recs, "records", recs)
 	}
@@ -165,10 +165,10 @@ func (r *report) showClient(src Source, recs []mqtttest.Record, clientID string)
 // diffLast adds, when none of pubs on a topic matching filter has a payload
 // p matches, how the payload of the last of them differs from the one p
 // wants (testify's values and diff), under "payload".
-func (r *report) diffLast(pubs []mqtttest.Record, filter string, p PayloadMatcher) *report {
-	var last *mqtttest.Record
+func (r *report) diffLast(pubs []record.Record, filter string, p PayloadMatcher) *report {
+	var last *record.Record
 	for i := range pubs {
-		if !mqtttest.MatchTopic(filter, pubs[i].Topic) {
+		if !record.MatchTopic(filter, pubs[i].Topic) {
 			continue
 		}
 		if p.Match(pubs[i].Payload) {

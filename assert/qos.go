@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mqtt-testkit/testkit/mqtttest"
+	"github.com/mqtt-testkit/testkit/record"
 )
 
 // deliveries counts how many times one application message (a topic
@@ -19,7 +19,7 @@ import (
 // a Duplicate fault wrote [MQTT-4.3.3-9, MQTT-4.3.3-10]: a fault-duplicated
 // QoS 2 PUBLISH counts once. After PUBREL, or in a new session, the packet
 // ID starts a new delivery.
-func deliveries(recs []mqtttest.Record, clientID, filter string, p PayloadMatcher) (counted, all []mqtttest.Record) {
+func deliveries(recs []record.Record, clientID, filter string, p PayloadMatcher) (counted, all []record.Record) {
 	pending := map[uint16]bool{} // QoS 2 packet IDs received and not yet released
 	for i := range recs {
 		r := &recs[i]
@@ -27,9 +27,9 @@ func deliveries(recs []mqtttest.Record, clientID, filter string, p PayloadMatche
 			continue
 		}
 		switch {
-		case isPacket(r, mqtttest.TypeConnack) && !r.SessionPresent: // a new session: packet IDs start afresh
+		case isPacket(r, record.TypeConnack) && !r.SessionPresent: // a new session: packet IDs start afresh
 			clear(pending)
-		case isPacket(r, mqtttest.TypePubrel) && r.Dir == mqtttest.ToClient:
+		case isPacket(r, record.TypePubrel) && r.Dir == record.ToClient:
 			delete(pending, r.PacketID)
 		case delivered(r, clientID, filter, p):
 			all = append(all, *r)
@@ -53,7 +53,7 @@ const countingRule = "a QoS 2 PUBLISH again under a packet ID not yet released b
 	"and counts once (a fault's copy too); a QoS 0 or 1 PUBLISH a fault duplicated counts twice"
 
 // countFailure reports a delivery count that broke a guarantee.
-func countFailure(t TestingT, name, guarantee string, src Source, recs []mqtttest.Record, clientID, filter string, p PayloadMatcher, counted, all []mqtttest.Record) bool {
+func countFailure(t TestingT, name, guarantee string, src Source, recs []record.Record, clientID, filter string, p PayloadMatcher, counted, all []record.Record) bool {
 	if h, ok := t.(tHelper); ok {
 		h.Helper()
 	}
@@ -71,8 +71,8 @@ func countFailure(t TestingT, name, guarantee string, src Source, recs []mqtttes
 		r.noteDrops(brokerDrops(recs, clientID, filter, p))
 	}
 	ids := map[uint16]bool{}
-	publish := func(x *mqtttest.Record) bool { // withheld ones too
-		return x.Type == mqtttest.TypePublish && x.Dir == mqtttest.ToClient && mqtttest.MatchTopic(filter, x.Topic) && p.Match(x.Payload)
+	publish := func(x *record.Record) bool { // withheld ones too
+		return x.Type == record.TypePublish && x.Dir == record.ToClient && record.MatchTopic(filter, x.Topic) && p.Match(x.Payload)
 	}
 	mine := clientRecords(recs, clientID)
 	for i := range mine {
@@ -80,9 +80,9 @@ func countFailure(t TestingT, name, guarantee string, src Source, recs []mqtttes
 			ids[mine[i].PacketID] = true
 		}
 	}
-	flows := keep(mine, func(x *mqtttest.Record) bool {
-		ack := x.Type >= mqtttest.TypePuback && x.Type <= mqtttest.TypePubcomp
-		return x.Event != mqtttest.EventPacket || publish(x) || ack && ids[x.PacketID]
+	flows := keep(mine, func(x *record.Record) bool {
+		ack := x.Type >= record.TypePuback && x.Type <= record.TypePubcomp
+		return x.Event != record.EventPacket || publish(x) || ack && ids[x.PacketID]
 	})
 	return r.show(src, recs, "flows of those packet IDs on "+clientID, flows).fail(t)
 }
@@ -126,7 +126,7 @@ func AtLeastOnce(t TestingT, src Source, clientID, filter string, p PayloadMatch
 	if !validFilter(t, "AtLeastOnce", filter) {
 		return false
 	}
-	recs, ok := watch(src, timeout, func(recs []mqtttest.Record) bool {
+	recs, ok := watch(src, timeout, func(recs []record.Record) bool {
 		counted, _ := deliveries(recs, clientID, filter, p)
 		return len(counted) > 0
 	})
@@ -165,7 +165,7 @@ func ExactlyOnce(t TestingT, src Source, clientID, filter string, p PayloadMatch
 	if !validFilter(t, "ExactlyOnce", filter) {
 		return false
 	}
-	recs, _ := watch(src, timeout, func(recs []mqtttest.Record) bool {
+	recs, _ := watch(src, timeout, func(recs []record.Record) bool {
 		counted, _ := deliveries(recs, clientID, filter, p)
 		if len(counted) == 0 {
 			return false
@@ -203,13 +203,13 @@ func HandshakeCompleted(t TestingT, src Source, clientID, filter string, p Paylo
 	if !validFilter(t, "HandshakeCompleted", filter) {
 		return false
 	}
-	var pub *mqtttest.Record
-	var flow []mqtttest.Record
+	var pub *record.Record
+	var flow []record.Record
 	var missing string
-	var refused *mqtttest.Record
-	recs, _ := watch(src, timeout, func(recs []mqtttest.Record) bool {
-		pub = first(recs, func(r *mqtttest.Record) bool {
-			return isPacket(r, mqtttest.TypePublish) && r.ClientID == clientID && mqtttest.MatchTopic(filter, r.Topic) && p.Match(r.Payload)
+	var refused *record.Record
+	recs, _ := watch(src, timeout, func(recs []record.Record) bool {
+		pub = first(recs, func(r *record.Record) bool {
+			return isPacket(r, record.TypePublish) && r.ClientID == clientID && record.MatchTopic(filter, r.Topic) && p.Match(r.Payload)
 		})
 		if pub == nil {
 			return false
@@ -236,9 +236,9 @@ func HandshakeCompleted(t TestingT, src Source, clientID, filter string, p Paylo
 }
 
 // steps lists the packets of pub's handshake, with their direction.
-func steps(pub mqtttest.Record) []string {
+func steps(pub record.Record) []string {
 	var from, to string
-	if pub.Dir == mqtttest.ToClient {
+	if pub.Dir == record.ToClient {
 		from, to = "broker", pub.ClientID
 	} else {
 		from, to = pub.ClientID, "broker"
@@ -256,26 +256,26 @@ func steps(pub mqtttest.Record) []string {
 // handshake follows pub's QoS handshake in recs: the records of the flow
 // (same client, same packet ID, from pub on), the first step not yet seen
 // ("" when complete), and the acknowledgement that refused it, if any.
-func handshake(recs []mqtttest.Record, pub mqtttest.Record) (flow []mqtttest.Record, missing string, refused *mqtttest.Record) {
-	back := mqtttest.ToClient // the receiver's direction
-	if pub.Dir == mqtttest.ToClient {
-		back = mqtttest.ToBroker
+func handshake(recs []record.Record, pub record.Record) (flow []record.Record, missing string, refused *record.Record) {
+	back := record.ToClient // the receiver's direction
+	if pub.Dir == record.ToClient {
+		back = record.ToBroker
 	}
 	type step struct {
-		typ mqtttest.PacketType
-		dir mqtttest.Direction
+		typ record.PacketType
+		dir record.Direction
 	}
 	var want []step
 	switch pub.QoS {
 	case 1:
-		want = []step{{mqtttest.TypePuback, back}}
+		want = []step{{record.TypePuback, back}}
 	case 2:
-		want = []step{{mqtttest.TypePubrec, back}, {mqtttest.TypePubrel, pub.Dir}, {mqtttest.TypePubcomp, back}}
+		want = []step{{record.TypePubrec, back}, {record.TypePubrel, pub.Dir}, {record.TypePubcomp, back}}
 	}
 	next := 0
 	for i := range recs {
 		r := &recs[i]
-		if r.Seq < pub.Seq || r.ClientID != pub.ClientID || r.Event != mqtttest.EventPacket || r.PacketID != pub.PacketID {
+		if r.Seq < pub.Seq || r.ClientID != pub.ClientID || r.Event != record.EventPacket || r.PacketID != pub.PacketID {
 			continue
 		}
 		flow = append(flow, *r)
@@ -319,7 +319,7 @@ func InOrder(t TestingT, src Source, clientID, filter string, timeout time.Durat
 		seen[p] = true
 	}
 	var order []string
-	recs, _ := watch(src, timeout, func(recs []mqtttest.Record) bool {
+	recs, _ := watch(src, timeout, func(recs []record.Record) bool {
 		order = firstDeliveries(recs, clientID, filter, payloads)
 		return len(order) == len(payloads)
 	})
@@ -337,13 +337,13 @@ func InOrder(t TestingT, src Source, clientID, filter string, timeout time.Durat
 		missing := PayloadWhere("one not received", func(b []byte) bool { return seen[string(b)] && !slices.Contains(order, string(b)) })
 		r.noteDrops(brokerDrops(recs, clientID, filter, missing))
 	}
-	pubs := keep(publishesTo(recs, clientID), func(x *mqtttest.Record) bool { return mqtttest.MatchTopic(filter, x.Topic) })
+	pubs := keep(publishesTo(recs, clientID), func(x *record.Record) bool { return record.MatchTopic(filter, x.Topic) })
 	return r.show(src, recs, "PUBLISH to "+clientID+" on "+filter, pubs).fail(t)
 }
 
 // firstDeliveries lists the wanted payloads in the order clientID first
 // received them.
-func firstDeliveries(recs []mqtttest.Record, clientID, filter string, wanted []string) []string {
+func firstDeliveries(recs []record.Record, clientID, filter string, wanted []string) []string {
 	want := map[string]bool{}
 	for _, p := range wanted {
 		want[p] = true

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mqtt-testkit/testkit/mqtttest"
+	"github.com/mqtt-testkit/testkit/record"
 )
 
 // Redelivered asserts that the broker sent clientID a QoS 1 or 2 message (a
@@ -29,11 +29,11 @@ func Redelivered(t TestingT, src Source, clientID, filter string, p PayloadMatch
 	if !validFilter(t, "Redelivered", filter) {
 		return false
 	}
-	var sends []mqtttest.Record
-	recs, ok := watch(src, timeout, func(recs []mqtttest.Record) bool {
-		sends = keep(recs, func(r *mqtttest.Record) bool {
-			return r.Event == mqtttest.EventPacket && r.Type == mqtttest.TypePublish && r.Dir == mqtttest.ToClient &&
-				!r.Malformed && r.QoS > 0 && r.ClientID == clientID && mqtttest.MatchTopic(filter, r.Topic) && p.Match(r.Payload)
+	var sends []record.Record
+	recs, ok := watch(src, timeout, func(recs []record.Record) bool {
+		sends = keep(recs, func(r *record.Record) bool {
+			return r.Event == record.EventPacket && r.Type == record.TypePublish && r.Dir == record.ToClient &&
+				!r.Malformed && r.QoS > 0 && r.ClientID == clientID && record.MatchTopic(filter, r.Topic) && p.Match(r.Payload)
 		})
 		return redelivery(sends) != nil
 	})
@@ -48,7 +48,7 @@ func Redelivered(t TestingT, src Source, clientID, filter string, p PayloadMatch
 
 // redelivery returns the first send that repeats an earlier one on a later
 // connection, as Redelivered wants, or nil.
-func redelivery(sends []mqtttest.Record) *mqtttest.Record {
+func redelivery(sends []record.Record) *record.Record {
 	for i := range sends {
 		b := &sends[i]
 		if !b.Dup || b.Withheld {
@@ -65,7 +65,7 @@ func redelivery(sends []mqtttest.Record) *mqtttest.Record {
 
 // listSends describes the sends of a message, one a line, with the
 // connection, packet ID and flags that Redelivered looks at.
-func listSends(sends []mqtttest.Record) string {
+func listSends(sends []record.Record) string {
 	if len(sends) == 0 {
 		return "no such PUBLISH with QoS 1 or 2"
 	}

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mqtt-testkit/testkit/mqtttest"
+	"github.com/mqtt-testkit/testkit/record"
 	testify "github.com/stretchr/testify/assert"
 )
 
@@ -18,9 +18,9 @@ type report struct {
 	name     string // the assertion, e.g. "Received"
 	headline string // what went wrong, in one line
 	lines    [][2]string
-	title    string            // what the transcript slice shows, e.g. "records of sub-1"
-	recs     []mqtttest.Record // the slice of the transcript that matters
-	start    time.Time         // transcript times are relative to it
+	title    string          // what the transcript slice shows, e.g. "records of sub-1"
+	recs     []record.Record // the slice of the transcript that matters
+	start    time.Time       // transcript times are relative to it
 }
 
 func newReport(name, headline string) *report { return &report{name: name, headline: headline} }
@@ -32,7 +32,7 @@ func (r *report) add(label, format string, args ...any) *report {
 }
 
 // show sets the transcript slice, keeping its last transcriptLines records.
-func (r *report) show(src Source, all []mqtttest.Record, title string, recs []mqtttest.Record) *report {
+func (r *report) show(src Source, all []record.Record, title string, recs []record.Record) *report {
 	r.title, r.recs, r.start = title, recs, startTime(src, all)
 	return r
 }
@@ -94,16 +94,16 @@ func (r *report) String() string {
 
 // clientRecords returns the records of the client's connections: its
 // packets both ways and its opens and closes.
-func clientRecords(recs []mqtttest.Record, clientID string) []mqtttest.Record {
+func clientRecords(recs []record.Record, clientID string) []record.Record {
 	conns := map[uint64]bool{}
 	for _, r := range recs {
 		if r.ClientID == clientID && r.Conn != 0 { // drops have no connection
 			conns[r.Conn] = true
 		}
 	}
-	var out []mqtttest.Record
+	var out []record.Record
 	for _, r := range recs {
-		if r.ClientID == clientID || conns[r.Conn] && r.Event != mqtttest.EventRestart {
+		if r.ClientID == clientID || conns[r.Conn] && r.Event != record.EventRestart {
 			out = append(out, r)
 		}
 	}

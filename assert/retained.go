@@ -4,13 +4,13 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/mqtt-testkit/testkit/mqtttest"
+	"github.com/mqtt-testkit/testkit/record"
 )
 
 // RetainedStore is a broker whose retained messages can be read:
 // *mqtttest.Broker.
 type RetainedStore interface {
-	Retained(topic string) (mqtttest.Message, bool)
+	Retained(topic string) (record.Message, bool)
 }
 
 // Retained asserts that the broker holds a retained message for topic with
@@ -72,8 +72,8 @@ func ReceivedRetained(t TestingT, src Source, clientID, filter string, p Payload
 	if !validFilter(t, "ReceivedRetained", filter) {
 		return false
 	}
-	recs, ok := watch(src, timeout, func(recs []mqtttest.Record) bool {
-		return first(recs, func(r *mqtttest.Record) bool { return r.Retain && delivered(r, clientID, filter, p) }) != nil
+	recs, ok := watch(src, timeout, func(recs []record.Record) bool {
+		return first(recs, func(r *record.Record) bool { return r.Retain && delivered(r, clientID, filter, p) }) != nil
 	})
 	if ok {
 		return true
@@ -81,7 +81,7 @@ func ReceivedRetained(t TestingT, src Source, clientID, filter string, p Payload
 	return newReport("ReceivedRetained", fmt.Sprintf("no retained PUBLISH on %q reached %s within %v", filter, describeClient(clientID), timeout)).
 		add("want", "PUBLISH to %s on %q with retain=1, payload %s", describeClient(clientID), filter, p).
 		add("seen", "%s", listPublishes(clientID, publishesTo(recs, clientID))).
-		diffLast(keep(publishesTo(recs, clientID), func(r *mqtttest.Record) bool { return r.Retain }), filter, p).
-		noteDrops(keep(brokerDrops(recs, clientID, filter, p), func(r *mqtttest.Record) bool { return r.Retain })).
+		diffLast(keep(publishesTo(recs, clientID), func(r *record.Record) bool { return r.Retain }), filter, p).
+		noteDrops(keep(brokerDrops(recs, clientID, filter, p), func(r *record.Record) bool { return r.Retain })).
 		showClient(src, recs, clientID).fail(t)
 }

@@ -4,17 +4,17 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/mqtt-testkit/testkit/mqtttest"
+	"github.com/mqtt-testkit/testkit/record"
 )
 
 // lastConnack returns the latest CONNACK to clientID.
-func lastConnack(recs []mqtttest.Record, clientID string) (mqtttest.Record, bool) {
+func lastConnack(recs []record.Record, clientID string) (record.Record, bool) {
 	for i := len(recs) - 1; i >= 0; i-- {
-		if r := &recs[i]; isPacket(r, mqtttest.TypeConnack) && r.ClientID == clientID {
+		if r := &recs[i]; isPacket(r, record.TypeConnack) && r.ClientID == clientID {
 			return *r, true
 		}
 	}
-	return mqtttest.Record{}, false
+	return record.Record{}, false
 }
 
 // SessionPresent asserts that the latest CONNACK to clientID accepted the
@@ -81,8 +81,8 @@ func Subscribed(t TestingT, src Source, clientID, filter string, qos byte, timeo
 	if !validFilter(t, "Subscribed", filter) {
 		return false
 	}
-	var sub, ack, unsub *mqtttest.Record
-	recs, _ := watch(src, timeout, func(recs []mqtttest.Record) bool {
+	var sub, ack, unsub *record.Record
+	recs, _ := watch(src, timeout, func(recs []record.Record) bool {
 		sub, ack, unsub = subscription(recs, clientID, filter)
 		return ack != nil
 	})
@@ -114,18 +114,18 @@ func Subscribed(t TestingT, src Source, clientID, filter string, qos byte, timeo
 
 // subscription finds clientID's latest SUBSCRIBE to filter, its SUBACK and
 // a later UNSUBSCRIBE of the filter.
-func subscription(recs []mqtttest.Record, clientID, filter string) (sub, ack, unsub *mqtttest.Record) {
+func subscription(recs []record.Record, clientID, filter string) (sub, ack, unsub *record.Record) {
 	for i := range recs {
 		r := &recs[i]
 		if r.ClientID != clientID {
 			continue
 		}
 		switch {
-		case isPacket(r, mqtttest.TypeSubscribe) && r.Dir == mqtttest.ToBroker && filterIndex(r.Subscriptions, filter) >= 0:
+		case isPacket(r, record.TypeSubscribe) && r.Dir == record.ToBroker && filterIndex(r.Subscriptions, filter) >= 0:
 			sub, ack, unsub = r, nil, nil
-		case isPacket(r, mqtttest.TypeSuback) && sub != nil && ack == nil && r.Conn == sub.Conn && r.PacketID == sub.PacketID:
+		case isPacket(r, record.TypeSuback) && sub != nil && ack == nil && r.Conn == sub.Conn && r.PacketID == sub.PacketID:
 			ack = r
-		case isPacket(r, mqtttest.TypeUnsubscribe) && r.Dir == mqtttest.ToBroker && sub != nil && filterIndex(r.Subscriptions, filter) >= 0:
+		case isPacket(r, record.TypeUnsubscribe) && r.Dir == record.ToBroker && sub != nil && filterIndex(r.Subscriptions, filter) >= 0:
 			unsub = r
 		}
 	}

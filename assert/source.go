@@ -6,23 +6,23 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/mqtt-testkit/testkit/mqtttest"
+	"github.com/mqtt-testkit/testkit/record"
 )
 
 // Source is what assertions read records from: a *mqtttest.Recorder (from
 // Broker.Recorder or Proxy.Recorder), which they can wait on, or Records, a
 // fixed slice.
 type Source interface {
-	Records() []mqtttest.Record
+	Records() []record.Record
 }
 
 // Records is a fixed slice of records as a Source, e.g. from Recorder.Find
 // or read back from a JSON Lines file. Assertions over it do not wait: they
 // decide on what it holds.
-type Records []mqtttest.Record
+type Records []record.Record
 
 // Records returns the slice itself.
-func (rs Records) Records() []mqtttest.Record { return rs }
+func (rs Records) Records() []record.Record { return rs }
 
 // nilSource fails an assertion given a nil Source.
 func nilSource(t TestingT, name string) bool {
@@ -38,7 +38,7 @@ func validFilter(t TestingT, name, filter string) bool {
 	if h, ok := t.(tHelper); ok {
 		h.Helper()
 	}
-	err := mqtttest.Topic(filter).Err()
+	err := record.Topic(filter).Err()
 	if err == nil {
 		return true
 	}
@@ -75,7 +75,7 @@ func barrier(t TestingT, name string, src Source) bool {
 		return true
 	}
 	err := s.Settle(settleTimeout)
-	if err == nil || errors.Is(err, mqtttest.ErrCannotSettle) || errors.Is(err, mqtttest.ErrClosed) {
+	if err == nil || errors.Is(err, record.ErrCannotSettle) || errors.Is(err, record.ErrClosed) {
 		return true
 	}
 	return newReport(name, "could not check: the broker did not finish with what it had read").
@@ -84,12 +84,12 @@ func barrier(t TestingT, name string, src Source) bool {
 
 // follower is a Source that can wait for records to come: *mqtttest.Recorder.
 type follower interface {
-	Next(ctx context.Context, after uint64) ([]mqtttest.Record, error)
+	Next(ctx context.Context, after uint64) ([]record.Record, error)
 }
 
 // startTime returns the time transcript lines are relative to: when the
 // recording started, or else the first record.
-func startTime(src Source, recs []mqtttest.Record) time.Time {
+func startTime(src Source, recs []record.Record) time.Time {
 	if s, ok := src.(interface{ Started() time.Time }); ok {
 		return s.Started()
 	}
@@ -103,7 +103,7 @@ func startTime(src Source, recs []mqtttest.Record) time.Time {
 // arrive, until done returns true or d has passed, and returns the records
 // it last looked at and done's last answer. A Source that cannot wait is
 // looked at once.
-func watch(src Source, d time.Duration, done func([]mqtttest.Record) bool) ([]mqtttest.Record, bool) {
+func watch(src Source, d time.Duration, done func([]record.Record) bool) ([]record.Record, bool) {
 	recs := src.Records()
 	if done(recs) {
 		return recs, true

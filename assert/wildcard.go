@@ -5,7 +5,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/mqtt-testkit/testkit/mqtttest"
+	"github.com/mqtt-testkit/testkit/record"
 )
 
 // TopicMatches asserts that the topic filter matches topic by the MQTT
@@ -17,11 +17,11 @@ func TopicMatches(t TestingT, filter, topic string) bool {
 	if h, ok := t.(tHelper); ok {
 		h.Helper()
 	}
-	if mqtttest.MatchTopic(filter, topic) {
+	if record.MatchTopic(filter, topic) {
 		return true
 	}
 	r := newReport("TopicMatches", fmt.Sprintf("filter %q does not match topic %q", filter, topic))
-	if !mqtttest.ValidFilter(filter) {
+	if !record.ValidFilter(filter) {
 		r.add("why", "%q is not a valid topic filter", filter)
 	}
 	return r.fail(t)
@@ -33,7 +33,7 @@ func TopicNotMatches(t TestingT, filter, topic string) bool {
 	if h, ok := t.(tHelper); ok {
 		h.Helper()
 	}
-	if !mqtttest.MatchTopic(filter, topic) {
+	if !record.MatchTopic(filter, topic) {
 		return true
 	}
 	return newReport("TopicNotMatches", fmt.Sprintf("filter %q matches topic %q", filter, topic)).fail(t)
@@ -59,24 +59,24 @@ func ReceivedAllAndOnly(t TestingT, src Source, clientID, filter string, timeout
 	if !validFilter(t, "ReceivedAllAndOnly", filter) {
 		return false
 	}
-	var missing, outside []mqtttest.Record
+	var missing, outside []record.Record
 	subscribed, published := false, 0
-	recs, ok := watch(src, timeout, func(recs []mqtttest.Record) bool {
+	recs, ok := watch(src, timeout, func(recs []record.Record) bool {
 		missing, outside = nil, nil
 		from, found := subackFor(recs, clientID, filter)
 		subscribed = found
 		if !found {
 			return false
 		}
-		var pubs, got []mqtttest.Record
+		var pubs, got []record.Record
 		for i := from; i < len(recs); i++ {
 			r := &recs[i]
 			switch {
-			case isDelivery(r, clientID) && mqtttest.MatchTopic(filter, r.Topic):
+			case isDelivery(r, clientID) && record.MatchTopic(filter, r.Topic):
 				got = append(got, *r)
 			case isDelivery(r, clientID):
 				outside = append(outside, *r)
-			case isPacket(r, mqtttest.TypePublish) && r.Dir == mqtttest.ToBroker && !r.Dup && mqtttest.MatchTopic(filter, r.Topic):
+			case isPacket(r, record.TypePublish) && r.Dir == record.ToBroker && !r.Dup && record.MatchTopic(filter, r.Topic):
 				pubs = append(pubs, *r)
 			}
 		}
@@ -102,8 +102,8 @@ func ReceivedAllAndOnly(t TestingT, src Source, clientID, filter string, timeout
 	default:
 		if len(missing) > 0 {
 			r.add("missing", "%s", listPackets("PUBLISH not delivered to "+clientID, true, missing))
-			r.noteDrops(keep(brokerDrops(recs, clientID, filter, AnyPayload), func(d *mqtttest.Record) bool {
-				return slices.ContainsFunc(missing, func(m mqtttest.Record) bool { return m.Topic == d.Topic && string(m.Payload) == string(d.Payload) })
+			r.noteDrops(keep(brokerDrops(recs, clientID, filter, AnyPayload), func(d *record.Record) bool {
+				return slices.ContainsFunc(missing, func(m record.Record) bool { return m.Topic == d.Topic && string(m.Payload) == string(d.Payload) })
 			}))
 		}
 		if len(outside) > 0 {
@@ -116,7 +116,7 @@ func ReceivedAllAndOnly(t TestingT, src Source, clientID, filter string, timeout
 // takeCopy marks as used the first delivery in got, not used yet, that
 // came after pub with its topic and payload, and reports whether there was
 // one.
-func takeCopy(got []mqtttest.Record, used []bool, pub mqtttest.Record) bool {
+func takeCopy(got []record.Record, used []bool, pub record.Record) bool {
 	for i, g := range got {
 		if !used[i] && g.Seq > pub.Seq && g.Topic == pub.Topic && string(g.Payload) == string(pub.Payload) {
 			used[i] = true
@@ -128,10 +128,10 @@ func takeCopy(got []mqtttest.Record, used []bool, pub mqtttest.Record) bool {
 
 // subackFor finds the SUBACK that granted clientID's latest SUBSCRIBE to
 // filter, and returns the index of the record after it.
-func subackFor(recs []mqtttest.Record, clientID, filter string) (int, bool) {
+func subackFor(recs []record.Record, clientID, filter string) (int, bool) {
 	for i := len(recs) - 1; i >= 0; i-- {
 		s := &recs[i]
-		if !isPacket(s, mqtttest.TypeSubscribe) || s.Dir != mqtttest.ToBroker || s.ClientID != clientID {
+		if !isPacket(s, record.TypeSubscribe) || s.Dir != record.ToBroker || s.ClientID != clientID {
 			continue
 		}
 		idx := filterIndex(s.Subscriptions, filter)
@@ -140,7 +140,7 @@ func subackFor(recs []mqtttest.Record, clientID, filter string) (int, bool) {
 		}
 		for j := i + 1; j < len(recs); j++ {
 			a := &recs[j]
-			if isPacket(a, mqtttest.TypeSuback) && a.Conn == s.Conn && a.PacketID == s.PacketID {
+			if isPacket(a, record.TypeSuback) && a.Conn == s.Conn && a.PacketID == s.PacketID {
 				if idx < len(a.ReasonCodes) && a.ReasonCodes[idx] < 0x80 {
 					return j + 1, true
 				}
@@ -152,7 +152,7 @@ func subackFor(recs []mqtttest.Record, clientID, filter string) (int, bool) {
 	return 0, false
 }
 
-func filterIndex(subs []mqtttest.Subscription, filter string) int {
+func filterIndex(subs []record.Subscription, filter string) int {
 	for i, s := range subs {
 		if s.Filter == filter {
 			return i

@@ -4,30 +4,30 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/mqtt-testkit/testkit/mqtttest"
+	"github.com/mqtt-testkit/testkit/record"
 )
 
 // lastSession finds clientID's latest CONNECT and what became of its
 // connection: the DISCONNECT it sent, if any, and the close record, if the
 // connection has ended.
 type lastSession struct {
-	connect    mqtttest.Record
-	disconnect *mqtttest.Record
-	close      *mqtttest.Record
+	connect    record.Record
+	disconnect *record.Record
+	close      *record.Record
 }
 
-func findSession(recs []mqtttest.Record, clientID string) (lastSession, bool) {
+func findSession(recs []record.Record, clientID string) (lastSession, bool) {
 	var s lastSession
 	found := false
 	for i := range recs {
 		r := &recs[i]
 		switch {
-		case isPacket(r, mqtttest.TypeConnect) && r.Dir == mqtttest.ToBroker && r.ClientID == clientID:
+		case isPacket(r, record.TypeConnect) && r.Dir == record.ToBroker && r.ClientID == clientID:
 			s, found = lastSession{connect: *r}, true
 		case !found || r.Conn != s.connect.Conn:
-		case isPacket(r, mqtttest.TypeDisconnect) && r.Dir == mqtttest.ToBroker:
+		case isPacket(r, record.TypeDisconnect) && r.Dir == record.ToBroker:
 			s.disconnect = r
-		case r.Event == mqtttest.EventClose:
+		case r.Event == record.EventClose:
 			s.close = r
 		}
 	}
@@ -51,7 +51,7 @@ func (s lastSession) ending() string {
 	return fmt.Sprintf("closed by %s without DISCONNECT: %s", s.close.ClosedBy, s.close.Reason)
 }
 
-func describeWill(w *mqtttest.Will) string {
+func describeWill(w *record.Will) string {
 	s := fmt.Sprintf("%q %s q%d", w.Topic, quote(w.Payload), w.QoS)
 	if w.Retain {
 		s += " retain"
@@ -64,7 +64,7 @@ func describeWill(w *mqtttest.Will) string {
 
 // willDelivery reports whether r delivers w to a subscriber: its topic and
 // payload, at no more than its QoS.
-func willDelivery(r *mqtttest.Record, w *mqtttest.Will) bool {
+func willDelivery(r *record.Record, w *record.Will) bool {
 	return isDelivery(r, "") && r.Topic == w.Topic && string(r.Payload) == string(w.Payload) && r.QoS <= w.QoS
 }
 
@@ -76,9 +76,9 @@ func willDelivery(r *mqtttest.Record, w *mqtttest.Will) bool {
 // subscriber, in order. Not taken for the will: DUP resends, and copies with
 // the retain flag to a subscriber that subscribed after the close (the
 // broker sends those for the new subscription, whoever published them).
-func findWill(recs []mqtttest.Record, s lastSession) (mqtttest.Record, bool) {
+func findWill(recs []record.Record, s lastSession) (record.Record, bool) {
 	if s.close == nil || s.connect.Connect == nil || s.connect.Connect.Will == nil {
-		return mqtttest.Record{}, false
+		return record.Record{}, false
 	}
 	w := s.connect.Connect.Will
 	published := 0                      // PUBLISHes by clients of the will's topic and payload so far
@@ -90,9 +90,9 @@ func findWill(recs []mqtttest.Record, s lastSession) (mqtttest.Record, bool) {
 			continue
 		}
 		switch {
-		case isPacket(r, mqtttest.TypeSubscribe) && r.Dir == mqtttest.ToBroker && r.Seq > s.close.Seq:
+		case isPacket(r, record.TypeSubscribe) && r.Dir == record.ToBroker && r.Seq > s.close.Seq:
 			subscribedLate[r.ClientID] = true
-		case isPacket(r, mqtttest.TypePublish) && r.Dir == mqtttest.ToBroker && !r.Dup &&
+		case isPacket(r, record.TypePublish) && r.Dir == record.ToBroker && !r.Dup &&
 			r.Topic == w.Topic && string(r.Payload) == string(w.Payload):
 			published++
 		case willDelivery(r, w) && !r.Dup && !(r.Retain && subscribedLate[r.ClientID]):
@@ -105,7 +105,7 @@ func findWill(recs []mqtttest.Record, s lastSession) (mqtttest.Record, bool) {
 			}
 		}
 	}
-	return mqtttest.Record{}, false
+	return record.Record{}, false
 }
 
 // WillPublished asserts that the will in clientID's latest CONNECT is
@@ -124,8 +124,8 @@ func WillPublished(t TestingT, src Source, clientID string, timeout time.Duratio
 	}
 	var s lastSession
 	var found bool
-	var got *mqtttest.Record
-	recs, _ := watch(src, timeout, func(recs []mqtttest.Record) bool {
+	var got *record.Record
+	recs, _ := watch(src, timeout, func(recs []record.Record) bool {
 		got = nil
 		s, found = findSession(recs, clientID)
 		if !found || s.connect.Connect == nil || s.connect.Connect.Will == nil || s.close == nil || s.clean() {
@@ -163,13 +163,13 @@ func WillPublished(t TestingT, src Source, clientID string, timeout time.Duratio
 
 // willRecords returns the records of clientID's connections and the
 // deliveries on its will's topic.
-func willRecords(recs []mqtttest.Record, clientID string, s lastSession) []mqtttest.Record {
+func willRecords(recs []record.Record, clientID string, s lastSession) []record.Record {
 	mine := clientRecords(recs, clientID)
 	if s.connect.Connect == nil || s.connect.Connect.Will == nil {
 		return mine
 	}
 	topic := s.connect.Connect.Will.Topic
-	var out []mqtttest.Record
+	var out []record.Record
 	// Merge, in recording order; k is the next record of mine.
 	k := 0
 	for i := range recs {
@@ -202,9 +202,9 @@ func NoWill(t TestingT, src Source, clientID string, d time.Duration) bool {
 	}
 	var s lastSession
 	var found bool
-	var got *mqtttest.Record
-	look := func(ended bool) func([]mqtttest.Record) bool {
-		return func(recs []mqtttest.Record) bool {
+	var got *record.Record
+	look := func(ended bool) func([]record.Record) bool {
+		return func(recs []record.Record) bool {
 			s, found = findSession(recs, clientID)
 			if !found {
 				return false

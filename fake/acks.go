@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mqtt-testkit/testkit/mqtttest"
+	"github.com/mqtt-testkit/testkit/record"
 )
 
 // AckPolicy says how a Client acknowledges what the broker sends: PUBACK for
@@ -86,7 +86,7 @@ func (c *Client) SetAcks(p AckPolicy) {
 // sends PUBREL and dies before taking PUBCOMP in. For a death after an ack
 // that gets no answer (PUBACK, PUBCOMP), Close once Expect has returned the
 // packet: the ack has been written by then.
-func (c *Client) CloseWhen(m ...mqtttest.Matcher) {
+func (c *Client) CloseWhen(m ...record.Matcher) {
 	c.t.Helper()
 	c.reportBackground()
 	if c.badMatchers("CloseWhen", m) {
@@ -103,7 +103,7 @@ type ackTimer struct{ t *time.Timer }
 // react decides, with c.mu held, what to do about a packet just received:
 // close (a CloseWhen trigger matched: the returned reason is not empty), or
 // acknowledge now (ack not nil) or later (scheduled here), or nothing.
-func (c *Client) react(r mqtttest.Record) (ack []byte, closeReason string) {
+func (c *Client) react(r record.Record) (ack []byte, closeReason string) {
 	for _, ms := range c.closeWhen {
 		if matchAll(r, ms) {
 			return nil, fmt.Sprintf("closed by the client: CloseWhen(%s) matched %s", describe(ms), r.Line())
@@ -112,16 +112,16 @@ func (c *Client) react(r mqtttest.Record) (ack []byte, closeReason string) {
 	if r.Malformed {
 		return nil, ""
 	}
-	var t mqtttest.PacketType
+	var t record.PacketType
 	switch {
-	case r.Type == mqtttest.TypePublish && r.QoS == 1:
-		t = mqtttest.TypePuback
-	case r.Type == mqtttest.TypePublish && r.QoS == 2:
-		t = mqtttest.TypePubrec
-	case r.Type == mqtttest.TypePubrec && r.ReasonCode < 0x80:
-		t = mqtttest.TypePubrel
-	case r.Type == mqtttest.TypePubrel:
-		t = mqtttest.TypePubcomp
+	case r.Type == record.TypePublish && r.QoS == 1:
+		t = record.TypePuback
+	case r.Type == record.TypePublish && r.QoS == 2:
+		t = record.TypePubrec
+	case r.Type == record.TypePubrec && r.ReasonCode < 0x80:
+		t = record.TypePubrel
+	case r.Type == record.TypePubrel:
+		t = record.TypePubcomp
 	default:
 		return nil, ""
 	}
@@ -174,10 +174,10 @@ func (c *Client) stopTimers() {
 }
 
 // matchAll reports whether r matches every matcher.
-func matchAll(r mqtttest.Record, ms []mqtttest.Matcher) bool { return mqtttest.All(ms...).Match(r) }
+func matchAll(r record.Record, ms []record.Matcher) bool { return record.All(ms...).Match(&r) }
 
 // describe lists the matchers for messages; "any packet" for none.
-func describe(ms []mqtttest.Matcher) string {
+func describe(ms []record.Matcher) string {
 	if len(ms) == 0 {
 		return "any packet"
 	}

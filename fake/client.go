@@ -11,7 +11,7 @@ import (
 
 	"github.com/mochi-mqtt/server/v2/packets"
 
-	"github.com/mqtt-testkit/testkit/mqtttest"
+	"github.com/mqtt-testkit/testkit/record"
 )
 
 // Client is a raw MQTT client driven by a test, one packet at a time. Make
@@ -31,17 +31,17 @@ type Client struct {
 	lastID     uint16
 	acks       AckPolicy
 	acked      int // acknowledgements sent under AckFirst
-	closeWhen  [][]mqtttest.Matcher
-	log        []mqtttest.Record // sent and received, in order, for messages
-	received   []mqtttest.Record
-	pending    []mqtttest.Record // received and not yet taken by Expect
-	changed    chan struct{}     // closed and replaced when pending grows or the connection ends
-	ended      bool              // the reader has stopped: nothing more will arrive
-	accepted   bool              // a CONNACK with code 0 has arrived
-	pingsOwed  int               // PINGRESPs owed to ExpectNothing's barrier: kept from Expect, Received and CloseWhen
-	pingsTaken int               // PINGRESPs the barrier has taken so far
-	reason     string            // why the connection ended, once it has, or who is ending it
-	bgErrs     []string          // errors of the reader goroutine, for the test goroutine to report
+	closeWhen  [][]record.Matcher
+	log        []record.Record // sent and received, in order, for messages
+	received   []record.Record
+	pending    []record.Record // received and not yet taken by Expect
+	changed    chan struct{}   // closed and replaced when pending grows or the connection ends
+	ended      bool            // the reader has stopped: nothing more will arrive
+	accepted   bool            // a CONNACK with code 0 has arrived
+	pingsOwed  int             // PINGRESPs owed to ExpectNothing's barrier: kept from Expect, Received and CloseWhen
+	pingsTaken int             // PINGRESPs the barrier has taken so far
+	reason     string          // why the connection ended, once it has, or who is ending it
+	bgErrs     []string        // errors of the reader goroutine, for the test goroutine to report
 	timers     map[*ackTimer]struct{}
 	timerWG    sync.WaitGroup
 
@@ -146,10 +146,10 @@ func (c *Client) SendRaw(b []byte) {
 
 // Received returns every packet the client has received so far, oldest
 // first, including those Expect has taken.
-func (c *Client) Received() []mqtttest.Record {
+func (c *Client) Received() []record.Record {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return append([]mqtttest.Record(nil), c.received...)
+	return append([]record.Record(nil), c.received...)
 }
 
 // readLoop reads and decodes what the broker sends until the connection
@@ -162,12 +162,12 @@ func (c *Client) readLoop() {
 		n, err := c.conn.Read(chunk)
 		buf = append(buf, chunk[:n]...)
 		for len(buf) > 0 {
-			r, k, derr := mqtttest.DecodePacket(buf, c.version, mqtttest.ToClient)
+			r, k, derr := record.DecodePacket(buf, c.version, record.ToClient)
 			if derr != nil {
-				r = mqtttest.Record{Event: mqtttest.EventPacket, Dir: mqtttest.ToClient, Version: c.version,
+				r = record.Record{Event: record.EventPacket, Dir: record.ToClient, Version: c.version,
 					Raw: append([]byte(nil), buf...), Malformed: true, Err: derr.Error()}
 				if len(buf) > 0 {
-					r.Type = mqtttest.PacketType(buf[0] >> 4)
+					r.Type = record.PacketType(buf[0] >> 4)
 				}
 				c.receive(r)
 				c.end(fmt.Sprintf("closed by the client: the broker sent bytes that do not frame as MQTT (%v)", derr), nil)
@@ -195,18 +195,18 @@ func (c *Client) readLoop() {
 // closes the connection when a CloseWhen trigger matches, and only then makes
 // it available to Expect, so a test that has the packet knows the answer is
 // on the wire. It returns false when the client closed the connection.
-func (c *Client) receive(r mqtttest.Record) bool {
+func (c *Client) receive(r record.Record) bool {
 	c.mu.Lock()
 	r.Time = time.Now()
-	if r.Type == mqtttest.TypeConnack && c.name == "" && r.Properties.AssignedClientID != "" {
+	if r.Type == record.TypeConnack && c.name == "" && r.Properties.AssignedClientID != "" {
 		c.name = r.Properties.AssignedClientID
 	}
 	r.ClientID = c.name
-	if r.Type == mqtttest.TypeConnack && r.ReasonCode == 0 {
+	if r.Type == record.TypeConnack && r.ReasonCode == 0 {
 		c.accepted = true
 	}
 	c.log = append(c.log, r)
-	if r.Type == mqtttest.TypePingresp && c.pingsOwed > 0 { // ExpectNothing's barrier: in the log only
+	if r.Type == record.TypePingresp && c.pingsOwed > 0 { // ExpectNothing's barrier: in the log only
 		c.pingsOwed--
 		c.pingsTaken++
 		c.notify()
@@ -278,16 +278,16 @@ func (c *Client) logSent(b []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for len(b) > 0 {
-		r, k, err := mqtttest.DecodePacket(b, c.version, mqtttest.ToBroker)
+		r, k, err := record.DecodePacket(b, c.version, record.ToBroker)
 		if err != nil || k == 0 { // garbage, or a frame that is not whole
-			r = mqtttest.Record{Event: mqtttest.EventPacket, Dir: mqtttest.ToBroker, Version: c.version,
-				Type: mqtttest.PacketType(b[0] >> 4), Raw: append([]byte(nil), b...), Malformed: true, Err: "not a whole frame"}
+			r = record.Record{Event: record.EventPacket, Dir: record.ToBroker, Version: c.version,
+				Type: record.PacketType(b[0] >> 4), Raw: append([]byte(nil), b...), Malformed: true, Err: "not a whole frame"}
 			if err != nil {
 				r.Err = err.Error()
 			}
 			k = len(b)
 		}
-		if r.Type == mqtttest.TypeConnect && r.ClientID != "" {
+		if r.Type == record.TypeConnect && r.ClientID != "" {
 			c.name = r.ClientID
 		}
 		r.Time = time.Now()

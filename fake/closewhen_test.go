@@ -51,7 +51,7 @@ func matching(rs []mqtttest.Record, m ...mqtttest.Matcher) []mqtttest.Record {
 	for _, r := range rs {
 		ok := true
 		for _, x := range m {
-			ok = ok && x.Match(r)
+			ok = ok && x.Match(&r)
 		}
 		if ok {
 			out = append(out, r)

@@ -7,7 +7,7 @@ import (
 
 	"github.com/mochi-mqtt/server/v2/packets"
 
-	"github.com/mqtt-testkit/testkit/mqtttest"
+	"github.com/mqtt-testkit/testkit/record"
 )
 
 // conversationTail is how many packets failure messages list.
@@ -23,11 +23,11 @@ const conversationTail = 40
 // QoS 1 PUBLISH, its PUBACK has been written. The test
 // fails when none comes in time or the connection ends first, with a message
 // that names the matchers and lists what the client sent and received.
-func (c *Client) Expect(m ...mqtttest.Matcher) mqtttest.Record {
+func (c *Client) Expect(m ...record.Matcher) record.Record {
 	c.t.Helper()
 	c.reportBackground()
 	if c.badMatchers("Expect", m) {
-		return mqtttest.Record{}
+		return record.Record{}
 	}
 	timer := time.NewTimer(c.timeout)
 	defer timer.Stop()
@@ -44,13 +44,13 @@ func (c *Client) Expect(m ...mqtttest.Matcher) mqtttest.Record {
 		c.mu.Unlock()
 		if ended {
 			c.fatalf("Expect(%s): the connection ended (%s) before a matching packet arrived", describe(m), reason)
-			return mqtttest.Record{}
+			return record.Record{}
 		}
 		select {
 		case <-changed:
 		case <-timer.C:
 			c.fatalf("Expect(%s): no matching packet within %v", describe(m), c.timeout)
-			return mqtttest.Record{}
+			return record.Record{}
 		}
 	}
 }
@@ -70,7 +70,7 @@ func (c *Client) Expect(m ...mqtttest.Matcher) mqtttest.Record {
 // not ordered with its PINGRESP (mochi writes them from another goroutine):
 // against an mqtttest broker, call Broker.Settle first to be sure they have
 // been sent.
-func (c *Client) ExpectNothing(d time.Duration, m ...mqtttest.Matcher) {
+func (c *Client) ExpectNothing(d time.Duration, m ...record.Matcher) {
 	c.t.Helper()
 	c.reportBackground()
 	if c.badMatchers("ExpectNothing", m) {
@@ -102,9 +102,9 @@ func (c *Client) ExpectNothing(d time.Duration, m ...mqtttest.Matcher) {
 
 // badMatchers fails the test, and reports true, when the matchers can
 // match nothing (an invalid topic filter: mqtttest.Matcher.Err).
-func (c *Client) badMatchers(call string, m []mqtttest.Matcher) bool {
+func (c *Client) badMatchers(call string, m []record.Matcher) bool {
 	c.t.Helper()
-	if err := mqtttest.All(m...).Err(); err != nil {
+	if err := record.All(m...).Err(); err != nil {
 		c.fatalf("%s(%s): %v", call, describe(m), err)
 		return true
 	}
@@ -113,7 +113,7 @@ func (c *Client) badMatchers(call string, m []mqtttest.Matcher) bool {
 
 // matchPending fails the test if a pending packet matches every matcher,
 // and reports whether it did.
-func (c *Client) matchPending(d time.Duration, m []mqtttest.Matcher) bool {
+func (c *Client) matchPending(d time.Duration, m []record.Matcher) bool {
 	c.t.Helper()
 	c.mu.Lock()
 	for _, r := range c.pending {
@@ -166,7 +166,7 @@ func (c *Client) barrier() {
 // received and not yet taken by Expect, e.g. the broker's v5 DISCONNECT.
 // They stay available to Expect. The test fails if the connection is still
 // open after the Timeout.
-func (c *Client) ExpectClosed() []mqtttest.Record {
+func (c *Client) ExpectClosed() []record.Record {
 	c.t.Helper()
 	c.reportBackground()
 	timer := time.NewTimer(c.timeout)
@@ -179,7 +179,7 @@ func (c *Client) ExpectClosed() []mqtttest.Record {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return append([]mqtttest.Record(nil), c.pending...)
+	return append([]record.Record(nil), c.pending...)
 }
 
 // conversation lists the last packets the client sent and received, and

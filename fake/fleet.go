@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/mqtt-testkit/testkit/mqtttest"
+	"github.com/mqtt-testkit/testkit/record"
 )
 
 // FleetConfig describes a fleet of simulated sensors, shaped the way Home
@@ -144,7 +144,7 @@ func (f *Fleet) connect(addr, id string, n int) *device {
 func (c *Client) publishAcked(p Publish) {
 	c.t.Helper()
 	id := c.Publish(p)
-	c.Expect(mqtttest.Type(mqtttest.TypePuback), mqtttest.PacketID(id))
+	c.Expect(record.Type(record.TypePuback), record.PacketID(id))
 }
 
 // discoveryConfig is the Home Assistant MQTT discovery payload of a

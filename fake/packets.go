@@ -6,7 +6,7 @@ import (
 
 	"github.com/mochi-mqtt/server/v2/packets"
 
-	"github.com/mqtt-testkit/testkit/mqtttest"
+	"github.com/mqtt-testkit/testkit/record"
 )
 
 // Connect is a CONNECT packet. Fields marked v5 are sent only by a client
@@ -20,8 +20,8 @@ type Connect struct {
 	Password   []byte // sent when not nil, so []byte{} sends an empty password
 	Will       *Will  // nil: no will
 
-	SessionExpiry  uint32                  // v5: Session Expiry Interval in seconds; 0 is not sent
-	UserProperties []mqtttest.UserProperty // v5
+	SessionExpiry  uint32                // v5: Session Expiry Interval in seconds; 0 is not sent
+	UserProperties []record.UserProperty // v5
 }
 
 // Will is the will message of a Connect.
@@ -31,8 +31,8 @@ type Will struct {
 	QoS     byte // 0 to 3; 3 is a protocol violation the client sends anyway
 	Retain  bool
 
-	DelayInterval  uint32                  // v5: Will Delay Interval in seconds
-	UserProperties []mqtttest.UserProperty // v5
+	DelayInterval  uint32                // v5: Will Delay Interval in seconds
+	UserProperties []record.UserProperty // v5
 }
 
 // Publish is a PUBLISH packet. QoS may be 3, which no broker should accept,
@@ -47,11 +47,11 @@ type Publish struct {
 	// client's next one. A QoS 0 PUBLISH carries no packet identifier.
 	PacketID uint16
 
-	UserProperties []mqtttest.UserProperty // v5
+	UserProperties []record.UserProperty // v5
 }
 
 // userProps converts user properties to mochi's form.
-func userProps(ps []mqtttest.UserProperty) []packets.UserProperty {
+func userProps(ps []record.UserProperty) []packets.UserProperty {
 	var out []packets.UserProperty
 	for _, p := range ps {
 		out = append(out, packets.UserProperty{Key: p.Key, Val: p.Value})
@@ -123,9 +123,9 @@ func subscribePacket(unsubscribe bool, id uint16, qos byte, filters []string) pa
 }
 
 // ackPacket builds a PUBACK, PUBREC, PUBREL or PUBCOMP with success.
-func ackPacket(t mqtttest.PacketType, id uint16) packets.Packet {
+func ackPacket(t record.PacketType, id uint16) packets.Packet {
 	pk := packets.Packet{FixedHeader: packets.FixedHeader{Type: byte(t)}, PacketID: id}
-	if t == mqtttest.TypePubrel {
+	if t == record.TypePubrel {
 		pk.FixedHeader.Qos = 1 // fixed header flags 0010 [MQTT-3.6.1-1]
 	}
 	return pk

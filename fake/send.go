@@ -5,7 +5,7 @@ import (
 
 	"github.com/mochi-mqtt/server/v2/packets"
 
-	"github.com/mqtt-testkit/testkit/mqtttest"
+	"github.com/mqtt-testkit/testkit/record"
 )
 
 // Connect sends CONNECT and waits (Timeout) for CONNACK, which it returns
@@ -13,10 +13,10 @@ import (
 // It may be called again on the same connection, to send a second CONNECT;
 // SendConnect sends one without waiting. The test fails when no CONNACK
 // comes, e.g. because the broker closed the connection.
-func (c *Client) Connect(p Connect) mqtttest.Record {
+func (c *Client) Connect(p Connect) record.Record {
 	c.t.Helper()
 	c.SendConnect(p)
-	return c.Expect(mqtttest.Type(mqtttest.TypeConnack))
+	return c.Expect(record.Type(record.TypeConnack))
 }
 
 // SendConnect sends CONNECT and does not wait for anything.
@@ -36,26 +36,26 @@ func (c *Client) SendConnect(p Connect) {
 // value, written as given; no filters at all is a protocol violation the
 // client sends anyway), and waits (Timeout) for the SUBACK with its packet
 // identifier, which it returns whatever its reason codes.
-func (c *Client) Subscribe(qos byte, filters ...string) mqtttest.Record {
+func (c *Client) Subscribe(qos byte, filters ...string) record.Record {
 	c.t.Helper()
 	c.reportBackground()
 	id := c.nextID()
 	c.sendPacket("SUBSCRIBE", func() ([]byte, error) {
 		return encode(subscribePacket(false, id, qos, filters), c.version)
 	})
-	return c.Expect(mqtttest.Type(mqtttest.TypeSuback), mqtttest.PacketID(id))
+	return c.Expect(record.Type(record.TypeSuback), record.PacketID(id))
 }
 
 // Unsubscribe sends UNSUBSCRIBE for filters and waits (Timeout) for the
 // UNSUBACK with its packet identifier, which it returns.
-func (c *Client) Unsubscribe(filters ...string) mqtttest.Record {
+func (c *Client) Unsubscribe(filters ...string) record.Record {
 	c.t.Helper()
 	c.reportBackground()
 	id := c.nextID()
 	c.sendPacket("UNSUBSCRIBE", func() ([]byte, error) {
 		return encode(subscribePacket(true, id, 0, filters), c.version)
 	})
-	return c.Expect(mqtttest.Type(mqtttest.TypeUnsuback), mqtttest.PacketID(id))
+	return c.Expect(record.Type(record.TypeUnsuback), record.PacketID(id))
 }
 
 // Publish sends PUBLISH and returns its packet identifier (0 at QoS 0). It
@@ -84,13 +84,13 @@ func (c *Client) Publish(p Publish) uint16 {
 
 // Ping sends PINGREQ and waits (Timeout) for PINGRESP, which it returns.
 // The client sends no PINGREQ on its own, whatever the keepalive.
-func (c *Client) Ping() mqtttest.Record {
+func (c *Client) Ping() record.Record {
 	c.t.Helper()
 	c.reportBackground()
 	c.sendPacket("PINGREQ", func() ([]byte, error) {
 		return encode(packets.Packet{FixedHeader: packets.FixedHeader{Type: packets.Pingreq}}, c.version)
 	})
-	return c.Expect(mqtttest.Type(mqtttest.TypePingresp))
+	return c.Expect(record.Type(record.TypePingresp))
 }
 
 // nextID returns the next packet identifier: 1, 2, ... 65535, 1, ...

@@ -9,6 +9,7 @@ import (
 
 	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/packets"
+	"github.com/mqtt-testkit/testkit/internal/topics"
 )
 
 // ACLRule denies one action on the topics a filter covers. Make rules with
@@ -46,7 +47,7 @@ func (r ACLRule) validate() error {
 // allows reports whether the rule lets a client publish (write) or
 // subscribe/receive on topic, which may itself be a filter.
 func (r ACLRule) allows(topic string, write bool) bool {
-	return r.Publish != write || !matchLevels(r.Filter, topic)
+	return r.Publish != write || !topics.MatchLevels(r.Filter, topic)
 }
 
 // ParseACL reads ACL rules, one a line: "deny publish FILTER" or "deny

@@ -83,7 +83,7 @@ func Start(opts ...Option) (*Broker, error) {
 func start(cfg *config) (*Broker, error) {
 	b := &Broker{cfg: cfg, log: cfg.logger}
 	b.host.init("broker", cfg.recordLimit)
-	b.rec.settler = b.settle
+	b.w.SetSettle(b.settle)
 	if b.log == nil {
 		b.log = slog.New(slog.DiscardHandler)
 	}

@@ -14,8 +14,11 @@
 // frame or decode are passed on too and recorded as malformed, so the broker,
 // not the tap, decides what to do with them.
 //
-// Records are queried with matchers (Publish, Topic, Type, ClientID, Dir,
-// ...; All combines them) and waited for with Recorder.WaitFor, which waits
+// The records, the Recorder, the matchers and the decoder are package
+// record's, which reads recordings without the broker (package assert and
+// package fake use it); mqtttest gives each of them under the same name, so
+// a test needs this one import. Records are queried with matchers (Publish,
+// Topic, Type, ClientID, Dir, ...; All combines them) and waited for with Recorder.WaitFor, which waits
 // on new records and never polls; a matcher with an invalid topic filter
 // matches nothing, WaitFor returns its error at once, and Matcher.Err says
 // why. After Close, waits return at once with ErrClosed.

@@ -1,12 +1,14 @@
 package mqtttest
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"time"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/packets"
+	"github.com/mqtt-testkit/testkit/record"
 )
 
 // Every message the broker drops by itself is a record (EventDrop), so that
@@ -20,12 +22,12 @@ import (
 func (b *Broker) recordDrop(dir Direction, clientID string, pk *packets.Packet, qos byte, reason string) {
 	r := Record{
 		Event: EventDrop, Type: TypePublish, Dir: dir, ClientID: clientID, Topic: pk.TopicName,
-		Payload: cloneBytes(pk.Payload), QoS: qos, Retain: pk.FixedHeader.Retain, Reason: reason,
+		Payload: bytes.Clone(pk.Payload), QoS: qos, Retain: pk.FixedHeader.Retain, Reason: reason,
 	}
 	if dir == ToClient {
 		r.PacketID = pk.PacketID
 	}
-	b.rec.add(r)
+	b.w.Add(r)
 }
 
 // drop records a drop the server reports, unless Restart has retired the
@@ -52,7 +54,7 @@ func publisherID(cl *mqtt.Client) string {
 // WithACL refuses (a refused QoS 0 message gets no answer), and one to a
 // $SYS topic, which mochi neither routes nor acknowledges.
 func (h *hook) refusedPublish(cl *mqtt.Client, pk *packets.Packet) {
-	if pk.FixedHeader.Type != packets.Publish || cl.Net.Inline || !validTopicName(pk.TopicName) {
+	if pk.FixedHeader.Type != packets.Publish || cl.Net.Inline || !record.ValidTopic(pk.TopicName) {
 		return // a wildcard topic is a protocol error: the record of the packet is malformed
 	}
 	switch {

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/mqtt-testkit/testkit/record"
 )
 
 // UnknownClientError is returned for a client ID the broker does not know.
@@ -21,7 +23,7 @@ func (e *UnknownClientError) Error() string {
 // method that needs it running, called after its Close, and of a wait on its
 // Recorder (WaitFor, WaitForN, Next) that Close ended: no more records will
 // come.
-var ErrClosed = errors.New("mqtttest: closed")
+var ErrClosed = record.ErrClosed
 
 // closedError says which of a broker or a proxy was closed, and what that
 // means for the call; it is ErrClosed for errors.Is.
@@ -40,14 +42,14 @@ func (e closedError) Error() string {
 }
 
 // Is reports whether target is ErrClosed.
-func (e closedError) Is(target error) bool { return target == ErrClosed }
+func (e closedError) Is(target error) bool { return target == record.ErrClosed }
 
 // errClosed is what a Broker method that needs the broker running returns after Close.
 var errClosed error = closedError{what: "broker"}
 
 // ErrCannotSettle is returned by Settle for a recorder whose traffic goes to
 // a broker the tap cannot see into (a Proxy's).
-var ErrCannotSettle = errors.New("mqtttest: Settle: the tap cannot see when the upstream broker has finished (a Proxy's recorder)")
+var ErrCannotSettle = record.ErrCannotSettle
 
 // errTakenOver is what a write of a QoS 1 or 2 PUBLISH to a connection
 // being taken over returns.

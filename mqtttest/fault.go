@@ -125,15 +125,11 @@ func (r Rule) validate() error {
 		errs = append(errs, err)
 	}
 	m := All(r.match...)
-	if m.err != nil {
-		errs = append(errs, m.err)
+	if err := m.Err(); err != nil {
+		errs = append(errs, err)
 	}
-	if m.never != "" {
-		errs = append(errs, fmt.Errorf("its matchers (%s) exclude each other: %s", m, m.never))
-	} else if m.events {
-		errs = append(errs, fmt.Errorf("its matchers (%s) select connection events, but faults act on packets", m))
-	} else if why := m.wrongWay(); why != "" {
-		errs = append(errs, fmt.Errorf("its matchers (%s) can never match: %s", m, why))
+	if err := m.CannotMatchPacket(); err != nil {
+		errs = append(errs, fmt.Errorf("its matchers (%s): %w", m, err))
 	}
 	d, isDelay := r.act.(delay)
 	switch {
@@ -280,7 +276,7 @@ func newFault(r Rule, set *faultSet) *Fault {
 // decide returns what f does to the packet r, counting it, or a zero verdict.
 func (f *Fault) decide(r *Record) verdict {
 	m := f.match
-	if m.types != 0 && m.types&(1<<r.Type) == 0 || m.dirs != 0 && m.dirs&(1<<r.Dir) == 0 || !m.match(r) {
+	if !m.Match(r) {
 		return verdict{}
 	}
 	f.mu.Lock()

@@ -204,6 +204,7 @@ func TestBadRules(t *testing.T) {
 		{Drop().Jitter(time.Second, 1), "Jitter applies to Delay only: drop has no delay to add it to"},
 		{Throttle(0), "throttle rate 0 bytes per second"},
 		{Drop(ConnNumber(1), ConnNumber(2)), "a record is on one connection, not both conn#1 and conn#2"},
+		{Drop(Where("anything", nil)), `Where("anything"): the function is nil`},
 	} {
 		if _, err := b.Inject(c.rule); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("Inject(%v) = %v, want an error about %q", c.rule, err, c.want)

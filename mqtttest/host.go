@@ -4,7 +4,12 @@ import (
 	"net"
 	"sync/atomic"
 	"testing"
+
+	"github.com/mqtt-testkit/testkit/record"
 )
+
+// transcriptTail is how many records a failed test's log shows.
+const transcriptTail = 40
 
 // host is what a Broker and a Proxy share: the recorder, the fault rules,
 // the numbering of connections, whether it is closed, and what a failed
@@ -12,6 +17,7 @@ import (
 type host struct {
 	what    string // "broker" or "proxy", for messages
 	rec     *Recorder
+	w       *record.Writer // what the tap and the broker record with
 	faults  *faultSet
 	connSeq atomic.Uint64
 	closed  atomic.Bool
@@ -19,8 +25,8 @@ type host struct {
 
 // init makes h a new host whose recorder keeps at most limit records (0: all).
 func (h *host) init(what string, limit int) {
-	h.what, h.rec, h.faults = what, newRecorder(limit), new(faultSet)
-	h.rec.owner = what
+	h.what, h.faults = what, new(faultSet)
+	h.rec, h.w = record.NewRecorder(limit)
 }
 
 // inject installs the fault rule r, as Broker.Inject and Proxy.Inject say.
@@ -38,13 +44,13 @@ func (h *host) inject(r Rule) (*Fault, error) {
 // connection under it) in a tap that records on this host and obeys its
 // faults.
 func (h *host) tap(c, raw net.Conn, listener string) *tapConn {
-	return newTap(c, raw, h.rec, h.faults, h.connSeq.Add(1), listener)
+	return newTap(c, raw, h.w, h.faults, h.connSeq.Add(1), listener)
 }
 
 // ended notes that Close has recorded the last records: every wait on
 // the recorder and on a fault ends.
 func (h *host) ended() {
-	h.rec.close()
+	h.w.Close(closedError{h.what, "no more records will come (wait before Close, or look at what was recorded with Find)"})
 	h.faults.close()
 }
 
@@ -54,7 +60,11 @@ func (h *host) report(t testing.TB, name string) {
 	if !t.Failed() {
 		return
 	}
-	t.Logf("mqtttest: %s, %s", name, lastRecords(h.rec.tail(transcriptTail)))
+	tail := "no records (nothing was recorded)"
+	if s := h.rec.Tail(transcriptTail); s != "" {
+		tail = "last records:\n" + s
+	}
+	t.Logf("mqtttest: %s, %s", name, tail)
 	if faults := h.faults.describe(); faults != "" {
 		t.Logf("mqtttest: fault rules (seeds repeat a run):\n%s", faults)
 	}

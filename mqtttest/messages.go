@@ -1,21 +1,21 @@
 package mqtttest
 
-import "fmt"
+import (
+	"bytes"
+	"fmt"
 
-// Message is an application message held by the broker.
-type Message struct {
-	Topic   string
-	Payload []byte
-	QoS     byte
-	Retain  bool
-}
+	"github.com/mqtt-testkit/testkit/record"
+)
+
+// Message is record.Message: an application message, as the broker holds it.
+type Message = record.Message
 
 // Publish publishes a message from the broker itself, as if a client had
 // sent it, to every matching subscriber; with retain it also becomes the
 // topic's retained message (an empty payload clears it). ACL rules do not
 // apply. The error says what is wrong with a bad topic or QoS.
 func (b *Broker) Publish(topic string, payload []byte, qos byte, retain bool) error {
-	if !validTopicName(topic) {
+	if !record.ValidTopic(topic) {
 		return fmt.Errorf("mqtttest: Publish: %q is not a topic name you can publish to (empty, or has a wildcard)", topic)
 	}
 	if qos > 2 {
@@ -34,12 +34,12 @@ func (b *Broker) Publish(topic string, payload []byte, qos byte, retain bool) er
 
 // Retained returns the message the broker retains for topic, if any.
 func (b *Broker) Retained(topic string) (Message, bool) {
-	if !validTopicName(topic) {
+	if !record.ValidTopic(topic) {
 		return Message{}, false
 	}
 	for _, pk := range b.server().Topics.Messages(topic) {
 		if pk.TopicName == topic {
-			return Message{Topic: topic, Payload: cloneBytes(pk.Payload), QoS: pk.FixedHeader.Qos, Retain: true}, true
+			return Message{Topic: topic, Payload: bytes.Clone(pk.Payload), QoS: pk.FixedHeader.Qos, Retain: true}, true
 		}
 	}
 	return Message{}, false

@@ -39,7 +39,7 @@ func TestPacketIDsOfBothDirectionsAreIndependent(t *testing.T) {
 			again.Ping() // the broker sends a resumed session's messages before it reads anything
 			var resent []mqtttest.Record
 			for _, r := range again.Received() {
-				if mqtttest.Publish("in/x").Match(r) {
+				if mqtttest.Publish("in/x").Match(&r) {
 					resent = append(resent, r)
 				}
 			}

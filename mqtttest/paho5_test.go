@@ -34,7 +34,7 @@ func TestV5UserPropertiesRecorded(t *testing.T) {
 		t.Errorf("CONNECT record: version %d, session expiry %d; want 5 and 300", c.Version, c.Connect.SessionExpiry)
 	}
 	in := wait(t, rec, ClientID("pub5"), Publish("v5/x"))
-	if len(in.Properties.UserProperties) != 1 || in.Properties.UserProperties[0] != (UserProperty{"trace", "abc"}) || in.Properties.ContentType != "text/plain" {
+	if len(in.Properties.UserProperties) != 1 || in.Properties.UserProperties[0] != (UserProperty{Key: "trace", Value: "abc"}) || in.Properties.ContentType != "text/plain" {
 		t.Errorf("PUBLISH record properties %+v, want user trace=abc and content type text/plain", in.Properties)
 	}
 	out := wait(t, rec, ClientID("sub5"), Publish("v5/x"))

@@ -33,7 +33,7 @@ func (b *Broker) Restart(keepSessions bool) error {
 	if keepSessions {
 		what = "sessions kept"
 	}
-	b.rec.add(Record{Event: EventRestart, Reason: what})
+	b.w.Add(Record{Event: EventRestart, Reason: what})
 	tcpAddr, tlsAddr, wsAddr := b.tcp.Address(), addrOf(b.tlsL), addrOf(b.wsL)
 	_ = b.srv.Close() // our listeners close and wait for every connection
 	b.hook.retire()

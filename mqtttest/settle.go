@@ -30,17 +30,6 @@ func (b *Broker) Settle(timeout time.Duration) error {
 	return b.rec.Settle(timeout)
 }
 
-// Settle does what Broker.Settle does, for the broker this recorder belongs
-// to, so that code holding only the recorder (the assert package) can use
-// it. A Proxy cannot see into its upstream broker: its recorder's Settle
-// returns ErrCannotSettle at once.
-func (rc *Recorder) Settle(timeout time.Duration) error {
-	if rc.settler == nil {
-		return ErrCannotSettle
-	}
-	return rc.settler(timeout)
-}
-
 // settle waits for the broker to go quiet: two looks at every connection and
 // client agree that nothing is under way and nothing happened in between.
 func (b *Broker) settle(timeout time.Duration) error {

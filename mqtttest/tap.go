@@ -6,6 +6,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/mqtt-testkit/testkit/record"
 )
 
 // tapConn is the wire tap: it wraps one accepted connection, frames the MQTT
@@ -16,7 +18,7 @@ import (
 type tapConn struct {
 	net.Conn           // what the broker reads from and writes to (TLS or WebSocket framing removed)
 	raw       net.Conn // the TCP connection underneath, closed to cut the connection at once
-	rec       *Recorder
+	rec       *record.Writer
 	conn      uint64
 	listener  string
 	maxPacket uint32 // WithMaxPacketSize, to mark larger packets from the client; 0 for none
@@ -88,10 +90,10 @@ type releaseMark struct {
 }
 
 // newTap wraps c (with raw the TCP connection under it) and records its opening.
-func newTap(c, raw net.Conn, rec *Recorder, faults *faultSet, conn uint64, listener string) *tapConn {
+func newTap(c, raw net.Conn, rec *record.Writer, faults *faultSet, conn uint64, listener string) *tapConn {
 	t := &tapConn{Conn: c, raw: raw, rec: rec, faults: faults, conn: conn, listener: listener,
 		done: make(chan struct{}), dead: make(chan struct{})}
-	rec.add(Record{Event: EventOpen, Conn: conn, Listener: listener, Remote: raw.RemoteAddr().String()})
+	rec.Add(Record{Event: EventOpen, Conn: conn, Listener: listener, Remote: raw.RemoteAddr().String()})
 	return t
 }
 

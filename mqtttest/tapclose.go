@@ -113,7 +113,7 @@ func (t *tapConn) settle(by ClosedBy, reason string, first bool) {
 	t.emitted = true
 	r := Record{Event: EventClose, Conn: t.conn, Listener: t.listener, ClientID: t.clientID, Version: t.version, ClosedBy: t.closedBy, Reason: t.reason}
 	t.mu.Unlock()
-	t.rec.add(r)
+	t.rec.Add(r)
 }
 
 // state describes the connection for a report on a broker that will not close.

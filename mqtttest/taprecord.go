@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/mochi-mqtt/server/v2/packets"
+	"github.com/mqtt-testkit/testkit/record"
 )
 
 // Framing and recording, both ways: each whole frame becomes a Record, and
@@ -33,7 +34,7 @@ func (t *tapConn) recordFrames(dir Direction, b []byte, raw, forward bool) (used
 			// rather than wait for a frame end that may never come.
 			return garbage(err.Error())
 		}
-		total, header, err := frameLength(b[used:])
+		total, header, err := record.FrameLength(b[used:])
 		if err != nil {
 			return garbage(err.Error())
 		}
@@ -77,11 +78,11 @@ func (t *tapConn) headerError(dir Direction, b0 byte) error {
 // Write passes on as it is) no fault acts on it: a rule installed while it
 // was being recorded acts on the next one.
 func (t *tapConn) recordFrame(dir Direction, frame []byte, header int, judge bool) verdict {
-	r := Record{Event: EventPacket, Dir: dir, Conn: t.conn, Listener: t.listener, Raw: append([]byte(nil), frame...)}
 	t.mu.Lock()
 	version, clientID := t.version, t.clientID
 	t.mu.Unlock()
-	decodeFrame(&r, r.Raw, header, version)
+	r := record.DecodeFrame(append([]byte(nil), frame...), version, dir)
+	r.Conn, r.Listener = t.conn, t.listener
 	if r.Type == TypeConnect && version != 0 || r.Type != TypeConnect {
 		r.ClientID = clientID // only the first CONNECT names the connection
 	}
@@ -121,7 +122,7 @@ func (t *tapConn) recordFrame(dir Direction, frame []byte, header int, judge boo
 		v = t.judge(j)
 		r = *j
 	}
-	t.rec.add(r)
+	t.rec.Add(r)
 	return v
 }
 
@@ -137,5 +138,5 @@ func (t *tapConn) recordMalformed(dir Direction, b []byte, why string) {
 	if r.Type == TypePublish { // show what the header byte says, even for QoS 3
 		r.QoS, r.Dup, r.Retain = (raw[0]>>1)&3, raw[0]&8 != 0, raw[0]&1 != 0
 	}
-	t.rec.add(r)
+	t.rec.Add(r)
 }

@@ -1,6 +1,10 @@
 package mqtttest
 
-import "net"
+import (
+	"net"
+
+	"github.com/mqtt-testkit/testkit/record"
+)
 
 // The write side of the tap: what the broker writes to the client.
 
@@ -65,7 +69,7 @@ func (t *tapConn) write(b []byte) (int, error) {
 // goes out now, and passes it on as the faults decide. The caller holds wmu
 // and writes what was passed on (flushOut) when done.
 func (t *tapConn) sendHeld(f []byte) {
-	_, header, _ := frameLength(f)
+	_, header, _ := record.FrameLength(f)
 	t.pass(ToClient, f, t.recordFrame(ToClient, f, header, true))
 }
 

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	paho3 "github.com/eclipse/paho.mqtt.golang"
+	"github.com/mqtt-testkit/testkit/record"
 )
 
 // connectFrame builds a CONNECT by hand (keepalive 30, nothing after the
@@ -116,7 +117,7 @@ func TestNoServerDisconnectToV3(t *testing.T) {
 			}
 			got := readUntilClosed(t, conn)
 			for rest := got; len(rest) > 0; {
-				n, _, err := frameLength(rest)
+				n, _, err := record.FrameLength(rest)
 				if err != nil || n == 0 {
 					t.Fatalf("the client got % x, which does not frame", got)
 				}

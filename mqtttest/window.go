@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
+	"github.com/mqtt-testkit/testkit/record"
 )
 
 // An MQTT 5 client may tell the broker its Receive Maximum: how many QoS 1
@@ -149,7 +150,7 @@ func publishID(frame []byte) (uint16, bool) {
 	if !isQoSPublish(frame) {
 		return 0, false
 	}
-	_, h, err := frameLength(frame)
+	_, h, err := record.FrameLength(frame)
 	if err != nil || len(frame) < h+2 {
 		return 0, false
 	}
@@ -167,7 +168,7 @@ func ackID(frame []byte) (uint16, bool) {
 	if typ != TypePuback && typ != TypePubcomp && typ != TypePubrec {
 		return 0, false
 	}
-	_, h, err := frameLength(frame)
+	_, h, err := record.FrameLength(frame)
 	if err != nil || len(frame) < h+2 {
 		return 0, false
 	}

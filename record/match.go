@@ -1,4 +1,4 @@
-package mqtttest
+package record
 
 import (
 	"errors"
@@ -91,13 +91,31 @@ func (m Matcher) wrongWay() string {
 // String describes the matcher, as it appears in error messages.
 func (m Matcher) String() string { return m.desc }
 
-// Match reports whether r is selected.
-func (m Matcher) Match(r Record) bool { return m.match(&r) }
+// Match reports whether m selects *r. It does not change r.
+func (m Matcher) Match(r *Record) bool { return m.match(r) }
+
+// CannotMatchPacket says why no MQTT packet can match m, or returns nil:
+// matchers that exclude each other (two client IDs; Type(TypePuback) with
+// Publish), a packet type in a direction it never travels (a CONNACK to the
+// broker), or a matcher of connection events. Fault rules act on packets
+// and refuse such matchers; a query may still use them.
+func (m Matcher) CannotMatchPacket() error {
+	switch {
+	case m.never != "":
+		return errors.New("they exclude each other: " + m.never)
+	case m.events:
+		return errors.New("they select connection events, but faults act on packets")
+	}
+	if why := m.wrongWay(); why != "" {
+		return errors.New("they can never match: " + why)
+	}
+	return nil
+}
 
 // Err returns why the matcher is invalid, or nil: Publish or Topic with a
 // string that is not a valid MQTT topic filter (see ValidFilter), or Where
 // with a nil function. An invalid
-// matcher matches nothing. Broker.Inject, Proxy.Inject, Recorder.WaitFor and
+// matcher matches nothing. mqtttest's Inject, Recorder.WaitFor and
 // Recorder.WaitForN return this error; Recorder.Find, which has no error
 // result, returns no records, so check Err when a filter comes from input.
 func (m Matcher) Err() error { return m.err }
@@ -199,7 +217,7 @@ func Closed() Matcher {
 	return Matcher{desc: "close", fn: func(r *Record) bool { return r.Event == EventClose }, events: true}
 }
 
-// Restarted selects the records of Broker.Restart.
+// Restarted selects the records of mqtttest's Broker.Restart.
 func Restarted() Matcher {
 	return Matcher{desc: "restart", fn: func(r *Record) bool { return r.Event == EventRestart }, events: true}
 }
@@ -207,7 +225,7 @@ func Restarted() Matcher {
 // BrokerDropped selects the records of messages the broker dropped by itself
 // (EventDrop). With Topic and ClientID it finds why a message never arrived:
 //
-//	rec.Find(mqtttest.BrokerDropped(), mqtttest.ClientID("sub"), mqtttest.Topic("home/#"))
+//	rec.Find(record.BrokerDropped(), record.ClientID("sub"), record.Topic("home/#"))
 func BrokerDropped() Matcher {
 	return Matcher{desc: "dropped by the broker", fn: func(r *Record) bool { return r.Event == EventDrop }, events: true}
 }
@@ -263,7 +281,11 @@ func All(ms ...Matcher) Matcher {
 		all.dirs = 0
 	}
 	all.desc = strings.Join(descs, ", ")
+	types, dirs := all.types, all.dirs
 	all.fn = func(r *Record) bool {
+		if types != 0 && types&(1<<r.Type) == 0 || dirs != 0 && dirs&(1<<r.Dir) == 0 {
+			return false // the packet types or direction rule r out: the matchers need not look
+		}
 		for _, m := range ms {
 			if !m.match(r) {
 				return false

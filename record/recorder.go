@@ -1,15 +1,17 @@
-package mqtttest
+package record
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
 )
 
-// Recorder holds every Record the wire tap made, in order. It is safe for
-// use from any goroutine. Queries return copies. A Recorder belongs to its
-// Broker and needs no cleanup of its own.
+// Recorder holds a recording: every Record made of what crossed the wire,
+// in order. It is safe for use from any goroutine. Queries return copies.
+// A Recorder needs no cleanup of its own; whoever made it (a broker or a
+// proxy of package mqtttest) adds to it through its Writer.
 type Recorder struct {
 	mu      sync.Mutex
 	start   time.Time
@@ -18,36 +20,62 @@ type Recorder struct {
 	dropped uint64
 	limit   int                       // 0: no limit
 	changed chan struct{}             // closed on the next append; nil when nobody waits
-	settler func(time.Duration) error // Broker.settle; nil for a Proxy's recorder
-	owner   string                    // "broker" or "proxy", for closedError
+	settler func(time.Duration) error // what Settle waits with; nil when the owner cannot tell
 	ended   error                     // set by close: waits end with it
 }
 
-// newRecorder returns an empty Recorder, a broker's until its owner field
-// says otherwise, that keeps at most limit records (0: all).
-func newRecorder(limit int) *Recorder {
-	return &Recorder{start: time.Now(), limit: limit, owner: "broker"}
+// Writer is the end of a Recorder that records go in by: only whoever made
+// the Recorder with NewRecorder holds it. Its methods are safe for use from
+// any goroutine.
+type Writer struct{ rc *Recorder }
+
+// NewRecorder returns an empty Recorder that keeps at most limit records (0:
+// all; over the limit the oldest go, counted by Dropped), and the Writer that
+// adds to it. The recording starts now: transcript times are relative to it.
+func NewRecorder(limit int) (*Recorder, *Writer) {
+	rc := newRecorder(limit)
+	return rc, &Writer{rc}
 }
 
-// close ends every wait, now and to come, that the records kept do not
-// satisfy, with an error that says the owner was closed: no record it waits
-// for will come. The owner calls it once its Close has recorded the last
-// records (a Restart that fails does too; one that succeeds does not).
-func (rc *Recorder) close() {
+// newRecorder returns an empty Recorder that keeps at most limit records (0: all).
+func newRecorder(limit int) *Recorder {
+	return &Recorder{start: time.Now(), limit: limit}
+}
+
+// Add appends r, giving it the next sequence number and, when r.Time is
+// zero, the current time. The Recorder keeps r's slices: the caller must
+// not change them after.
+func (w *Writer) Add(r Record) { w.rc.add(r) }
+
+// Close ends every wait on the Recorder, now and to come, that the records
+// kept do not satisfy, with err, which should wrap ErrClosed and say who
+// closed what: no record they wait for will come. The first call counts.
+func (w *Writer) Close(err error) { w.rc.close(err) }
+
+// SetSettle gives the Recorder's Settle the function it waits with: the
+// owner's, which knows when everything it has read is handled. Without one
+// Settle returns ErrCannotSettle.
+func (w *Writer) SetSettle(settle func(timeout time.Duration) error) {
+	w.rc.mu.Lock()
+	w.rc.settler = settle
+	w.rc.mu.Unlock()
+}
+
+// close ends the waits with err; see Writer.Close.
+func (rc *Recorder) close(err error) {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	if rc.ended != nil {
 		return
 	}
-	rc.ended = closedError{rc.owner, "no more records will come (wait before Close, or look at what was recorded with Find)"}
+	rc.ended = err
 	if rc.changed != nil {
 		close(rc.changed)
 		rc.changed = nil
 	}
 }
 
-// add appends r, giving it the next sequence number and, when r.Time is
-// zero, the current time.
+// add appends r; see Writer.Add.
 func (rc *Recorder) add(r Record) {
 	rc.mu.Lock()
 	rc.seq++
@@ -66,6 +94,30 @@ func (rc *Recorder) add(r Record) {
 	}
 	rc.mu.Unlock()
 }
+
+// Settle waits until the owner of the recording (a broker) has finished
+// with everything it has read, so that what is not recorded after it did
+// not happen: see mqtttest's Broker.Settle. It returns ErrCannotSettle at
+// once when the owner cannot tell (a proxy, whose broker it cannot see
+// into), and an error that wraps ErrClosed once the owner is closed.
+func (rc *Recorder) Settle(timeout time.Duration) error {
+	rc.mu.Lock()
+	settle := rc.settler
+	rc.mu.Unlock()
+	if settle == nil {
+		return ErrCannotSettle
+	}
+	return settle(timeout)
+}
+
+// ErrClosed is the error, tested with errors.Is, of a wait on a Recorder
+// (WaitFor, WaitForN, Next) that its owner's Close ended: no more records
+// will come. mqtttest's ErrClosed is the same value.
+var ErrClosed = errors.New("record: the recording has ended")
+
+// ErrCannotSettle is returned by Settle for a recording whose traffic goes
+// to a broker the recorder's owner cannot see into (a Proxy's).
+var ErrCannotSettle = errors.New("record: Settle: the recording's owner cannot see when the broker behind it has finished (a Proxy's recorder)")
 
 // Records returns a copy of every record kept, oldest first.
 func (rc *Recorder) Records() []Record {
@@ -120,7 +172,7 @@ func (rc *Recorder) Next(ctx context.Context, after uint64) ([]Record, error) {
 }
 
 // await calls done with mu held, after every add, until it returns true
-// (nil), ctx ends (ctx.Err()), or the recorder is closed (the closedError).
+// (nil), ctx ends (ctx.Err()), or the recorder is closed (Close's error).
 // It never polls.
 func (rc *Recorder) await(ctx context.Context, done func() bool) error {
 	for {
@@ -155,7 +207,7 @@ func (rc *Recorder) nextAdd() <-chan struct{} {
 func (rc *Recorder) Started() time.Time { return rc.start }
 
 // Dropped reports how many of the oldest records were discarded because of
-// WithRecordLimit.
+// the record limit (mqtttest's WithRecordLimit).
 func (rc *Recorder) Dropped() uint64 {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
@@ -194,11 +246,11 @@ func (rc *Recorder) WaitFor(ctx context.Context, m ...Matcher) (Record, error) {
 // is closed, saying how many it saw, and at once for an invalid matcher.
 func (rc *Recorder) WaitForN(ctx context.Context, n int, m ...Matcher) ([]Record, error) {
 	if n < 1 {
-		return nil, fmt.Errorf("mqtttest: WaitForN needs n >= 1, got %d", n)
+		return nil, fmt.Errorf("record: WaitForN needs n >= 1, got %d", n)
 	}
 	all := All(m...)
 	if all.err != nil {
-		return nil, fmt.Errorf("mqtttest: cannot wait for records matching %s: %w", all, all.err)
+		return nil, fmt.Errorf("record: cannot wait for records matching %s: %w", all, all.err)
 	}
 	var found []Record
 	var next uint64 = 1 // Seq of the next record to look at
@@ -219,7 +271,7 @@ func (rc *Recorder) WaitForN(ctx context.Context, n int, m ...Matcher) ([]Record
 		return false
 	})
 	if err != nil {
-		return found, &WaitError{Want: all.String(), N: n, Seen: len(found), Cause: err, Transcript: rc.tail(transcriptTail)}
+		return found, &WaitError{Want: all.String(), N: n, Seen: len(found), Cause: err, Transcript: rc.Tail(transcriptTail)}
 	}
 	return found, nil
 }
@@ -237,7 +289,7 @@ type WaitError struct {
 
 // Error says what was awaited, how many matched, and shows the transcript's end.
 func (e *WaitError) Error() string {
-	return fmt.Sprintf("mqtttest: waited for %d record(s) matching %s, saw %d (%v); %s",
+	return fmt.Sprintf("record: waited for %d record(s) matching %s, saw %d (%v); %s",
 		e.N, e.Want, e.Seen, e.Cause, lastRecords(e.Transcript))
 }
 

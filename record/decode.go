@@ -1,4 +1,4 @@
-package mqtttest
+package record
 
 import (
 	"bytes"
@@ -24,17 +24,38 @@ func DecodePacket(b []byte, version byte, dir Direction) (r Record, n int, err e
 	if len(b) == 0 {
 		return Record{}, 0, nil
 	}
-	total, header, err := frameLength(b)
+	total, header, err := FrameLength(b)
 	if err != nil || total == 0 {
 		return Record{}, 0, err
 	}
 	r = Record{Event: EventPacket, Dir: dir, Raw: append([]byte(nil), b[:total]...)}
 	// The decoded strings and payload share memory with the bytes they are
 	// decoded from; a copy of their own keeps them unchanged when the caller
-	// changes r.Raw. (The tap decodes from Raw itself: its records are never
-	// handed out, only copies.)
+	// changes r.Raw. (DecodeFrame decodes from Raw itself, for a caller that
+	// never changes it: mqtttest's tap, whose records are handed out as copies.)
 	decodeFrame(&r, append([]byte(nil), b[:total]...), header, version)
 	return r, total, nil
+}
+
+// DecodeFrame decodes frame, one whole MQTT frame as FrameLength delimits
+// it, into a record of direction dir (Event, Dir, Type, the decoded fields,
+// and Raw, which is frame itself: the record's strings and payload share its
+// memory, so the caller must not change frame after). version is as for
+// DecodePacket. It is DecodePacket without the copies, for code that reads
+// frames into buffers of its own (mqtttest's tap does). A frame that does
+// not decode comes back with Malformed set and Err saying why.
+func DecodeFrame(frame []byte, version byte, dir Direction) Record {
+	r := Record{Event: EventPacket, Dir: dir, Raw: frame, Version: version}
+	total, header, err := FrameLength(frame)
+	if err != nil || total == 0 || total != len(frame) {
+		r.Malformed, r.Err = true, "not one whole MQTT frame"
+		if len(frame) > 0 {
+			r.Type = PacketType(frame[0] >> 4)
+		}
+		return r
+	}
+	decodeFrame(&r, frame, header, version)
+	return r
 }
 
 // decodeFrame fills r's packet fields from one whole frame. version is the

@@ -1,4 +1,4 @@
-package mqtttest
+package record
 
 import (
 	"bufio"
@@ -7,10 +7,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -104,7 +102,7 @@ func TestInvalidFilterInQueries(t *testing.T) {
 }
 
 // TestWhereNil: a nil function makes a matcher that matches nothing and
-// says why; Inject refuses it.
+// says why (mqtttest's Inject refuses it: TestInjectRefusesWhereNil).
 func TestWhereNil(t *testing.T) {
 	rec := newRecorder(0)
 	rec.add(publishRecord("a", "p"))
@@ -114,10 +112,6 @@ func TestWhereNil(t *testing.T) {
 	}
 	if got := rec.Find(m); len(got) != 0 {
 		t.Errorf("Find(Where nil) = %d records, want none", len(got))
-	}
-	b := NewBroker(t)
-	if _, err := b.Inject(Drop(m)); err == nil || !strings.Contains(err.Error(), "the function is nil") {
-		t.Errorf("Inject(Drop(Where nil)) = %v, want an error", err)
 	}
 }
 
@@ -186,27 +180,6 @@ func TestWriteJSONL(t *testing.T) {
 	}
 }
 
-// TestTranscriptLines checks the transcript format of the design notes.
-func TestTranscriptLines(t *testing.T) {
-	b := NewBroker(t)
-	c := connect3(t, b.URL(), "sensor-1")
-	c.publish(t, "home/kitchen/temp", 1, false, "21.5")
-	wait(t, b.Recorder(), Type(TypePuback))
-	tr := b.Recorder().Transcript()
-	for _, want := range []string{
-		"sensor-1 → broker  PUBLISH  q1 id=1  home/kitchen/temp  \"21.5\"\n",
-		"broker → sensor-1  PUBACK  id=1\n",
-		"sensor-1 → broker  CONNECT  v4 clean keepalive=30",
-	} {
-		if !strings.Contains(tr, want) {
-			t.Errorf("transcript lacks %q:\n%s", want, tr)
-		}
-	}
-	if !strings.HasPrefix(tr, "+") || !strings.Contains(strings.SplitN(tr, "\n", 2)[0], "ms  ") {
-		t.Errorf("transcript lines do not start with a relative time:\n%s", tr)
-	}
-}
-
 // TestMatchTopic checks the MQTT wildcard rules.
 func TestMatchTopic(t *testing.T) {
 	for _, c := range []struct {
@@ -240,61 +213,6 @@ func TestMatchTopic(t *testing.T) {
 		if ValidFilter(f) != want {
 			t.Errorf("ValidFilter(%q) = %v, want %v", f, !want, want)
 		}
-	}
-}
-
-// fakeTB captures what NewBroker logs at cleanup for a failed test.
-type fakeTB struct {
-	testing.TB
-	cleanups []func()
-	mu       sync.Mutex // guards logs: the broker logs from its goroutines
-	logs     []string
-}
-
-func (f *fakeTB) log(s string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.logs = append(f.logs, strings.TrimSpace(s))
-}
-
-func (f *fakeTB) Helper()                         {}
-func (f *fakeTB) Failed() bool                    { return true }
-func (f *fakeTB) Cleanup(fn func())               { f.cleanups = append(f.cleanups, fn) }
-func (f *fakeTB) Logf(format string, args ...any) { f.log(fmt.Sprintf(format, args...)) }
-func (f *fakeTB) Fatal(args ...any)               { f.TB.Fatal(args...) }
-func (f *fakeTB) Log(args ...any)                 { f.log(fmt.Sprint(args...)) }
-
-// TestFailedTestLogsTranscript checks a failed test's log ends with the
-// transcript, so a CI log alone shows what crossed the wire.
-func TestFailedTestLogsTranscript(t *testing.T) {
-	f := &fakeTB{TB: t}
-	b := NewBroker(f)
-	connect3(t, b.URL(), "dev").publish(t, "x/y", 0, false, "z")
-	wait(t, b.Recorder(), Publish("x/y"))
-	for i := len(f.cleanups) - 1; i >= 0; i-- {
-		f.cleanups[i]()
-	}
-	if len(f.logs) != 1 || !strings.Contains(f.logs[0], b.Addr()) || !strings.Contains(f.logs[0], `dev → broker  PUBLISH  q0  x/y  "z"`) {
-		t.Errorf("failed test logged %q, want the broker address and the transcript", f.logs)
-	}
-}
-
-// TestFailedTestWithoutRecords checks a failed test's log says so when
-// nothing was recorded, rather than "last records:" over nothing, and so
-// does a wait's error (issue 9, defect 10).
-func TestFailedTestWithoutRecords(t *testing.T) {
-	f := &fakeTB{TB: t}
-	b := NewBroker(f)
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	if _, err := b.Recorder().WaitFor(ctx, Publish("x")); err == nil || !strings.HasSuffix(err.Error(), "; no records (nothing was recorded)") {
-		t.Errorf("WaitFor on an empty recording: error %v, want one that says there are no records", err)
-	}
-	for i := len(f.cleanups) - 1; i >= 0; i-- {
-		f.cleanups[i]()
-	}
-	if len(f.logs) != 1 || !strings.Contains(f.logs[0], b.Addr()) || !strings.HasSuffix(f.logs[0], ", no records (nothing was recorded)") {
-		t.Errorf("failed test logged %q, want the broker address and no records", f.logs)
 	}
 }
 
@@ -348,31 +266,5 @@ func TestRecordLimitAcrossChunks(t *testing.T) {
 	next, err := rc.Next(ctxFor(t), total-2)
 	if err != nil || len(next) != 2 || next[0].Seq != total-1 {
 		t.Errorf("Next(%d) = %d records, %v; want #%d and #%d", total-2, len(next), err, total-1, total)
-	}
-}
-
-// TestWithLogsGoesToTestLog checks the broker is quiet by default and logs
-// to t.Log with WithLogs.
-func TestWithLogsGoesToTestLog(t *testing.T) {
-	for _, verbose := range []bool{false, true} {
-		f := &fakeTB{TB: t}
-		var opts []Option
-		if verbose {
-			opts = append(opts, WithLogs())
-		}
-		b := NewBroker(f, opts...)
-		connect3(t, b.URL(), "dev").Disconnect(1000)
-		wait(t, b.Recorder(), Closed())
-		f.cleanups[0]() // Close, without the failed-test transcript
-		f.mu.Lock()
-		logs := f.logs
-		f.mu.Unlock()
-		logged := false
-		for _, l := range logs {
-			logged = logged || strings.Contains(l, "mochi mqtt")
-		}
-		if logged != verbose {
-			t.Errorf("WithLogs %v: broker logs in t.Log = %v (%d lines)", verbose, logged, len(logs))
-		}
 	}
 }

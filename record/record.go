@@ -1,4 +1,4 @@
-package mqtttest
+package record
 
 import "time"
 
@@ -33,7 +33,7 @@ const (
 	EventOpen
 	// EventClose is a connection ending; ClosedBy and Reason say who ended it and why.
 	EventClose
-	// EventRestart is Broker.Restart; Reason says whether sessions were kept.
+	// EventRestart is mqtttest's Broker.Restart; Reason says whether sessions were kept.
 	EventRestart
 	// EventDrop is an application message the broker dropped by itself, not
 	// because a fault rule asked it to. Type is TypePublish, and Topic, QoS,
@@ -116,6 +116,15 @@ type Record struct {
 
 	ClosedBy ClosedBy // EventClose: who started the close: ClosedByClient (including by DISCONNECT), ClosedByBroker or ClosedByTest
 	Reason   string   // EventClose, EventRestart, EventDrop: why, e.g. "client sent DISCONNECT", "no subscriber matched"
+}
+
+// Message is an application message: what a broker holds as a topic's
+// retained message (mqtttest's Broker.Retained).
+type Message struct {
+	Topic   string
+	Payload []byte
+	QoS     byte
+	Retain  bool
 }
 
 // Subscription is one topic filter of a SUBSCRIBE or UNSUBSCRIBE packet.

@@ -1,4 +1,4 @@
-package mqtttest
+package record
 
 import (
 	"encoding/hex"
@@ -18,11 +18,12 @@ const transcriptTail = 40
 //
 // Times are relative to the start of the recording.
 func (rc *Recorder) Transcript() string {
-	return rc.tail(0)
+	return rc.Tail(0)
 }
 
-// tail renders the last n records kept (all of them when n is 0).
-func (rc *Recorder) tail(n int) string {
+// Tail renders the last n records kept as Transcript does (all of them
+// when n is 0), after a line that counts the earlier ones it leaves out.
+func (rc *Recorder) Tail(n int) string {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	from, kept := 0, rc.log.len()

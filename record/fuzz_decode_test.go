@@ -1,4 +1,4 @@
-package mqtttest
+package record
 
 import (
 	"bytes"
@@ -11,7 +11,7 @@ import (
 // FuzzDecodePacket feeds arbitrary bytes to DecodePacket, frame after frame,
 // for every protocol version (0 before CONNECT, 3, 4, 5) in both directions,
 // and checks that it never panics, that it takes exactly the bytes
-// frameLength delimits, and that each record is self-consistent (see
+// FrameLength delimits, and that each record is self-consistent (see
 // checkRecord): its Raw is the frame, it reads the same alone or followed by
 // more bytes, it renders as one transcript line and as JSON that reads back,
 // and its decoded fields do not change when the caller changes Raw. A record
@@ -42,22 +42,25 @@ func checkDecodeStream(t *testing.T, b []byte, version byte, dir Direction) {
 	t.Helper()
 	for len(b) > 0 {
 		r, n, err := DecodePacket(b, version, dir)
-		total, _, ferr := frameLength(b)
+		total, _, ferr := FrameLength(b)
 		switch {
 		case err != nil || n == 0:
 			if err != ferr || n != 0 || total != 0 || !reflect.DeepEqual(r, Record{}) {
-				t.Fatalf("v%d %v: DecodePacket(% x) = n %d, err %v, record %+v; frameLength says total %d, err %v",
+				t.Fatalf("v%d %v: DecodePacket(% x) = n %d, err %v, record %+v; FrameLength says total %d, err %v",
 					version, dir, b, n, err, r, total, ferr)
 			}
 			return
 		case n != total || !bytes.Equal(r.Raw, b[:n]):
-			t.Fatalf("v%d %v: DecodePacket(% x) took %d bytes, Raw % x; frameLength says %d", version, dir, b, n, r.Raw, total)
+			t.Fatalf("v%d %v: DecodePacket(% x) took %d bytes, Raw % x; FrameLength says %d", version, dir, b, n, r.Raw, total)
 		}
 		checkRecord(t, r, version, dir)
 		alone, n2, err := DecodePacket(b[:n], version, dir)
 		if n2 != n || err != nil || !reflect.DeepEqual(alone, r) {
 			t.Fatalf("v%d %v: % x decodes differently alone (n %d, err %v):\n%s\nthan followed by % x:\n%s",
 				version, dir, b[:n], n2, err, alone.Line(), b[n:], r.Line())
+		}
+		if f := DecodeFrame(append([]byte(nil), b[:n]...), version, dir); !reflect.DeepEqual(f, r) {
+			t.Fatalf("v%d %v: DecodeFrame(% x) makes\n%+v\nDecodePacket\n%+v", version, dir, b[:n], f, r)
 		}
 		checkOwnsFields(t, alone)
 		b = b[n:]
@@ -111,7 +114,7 @@ func checkOwnsFields(t *testing.T, r Record) {
 // decoder found nothing wrong with.
 func checkWellFormed(t *testing.T, r Record, version byte, dir Direction) {
 	t.Helper()
-	total, header, err := frameLength(r.Raw)
+	total, header, err := FrameLength(r.Raw)
 	if err != nil || total != len(r.Raw) || header > 5 {
 		t.Fatalf("well-formed % x re-frames as total %d, header %d, err %v", r.Raw, total, header, err)
 	}

@@ -1,4 +1,4 @@
-package mqtttest
+package record
 
 import (
 	"runtime"
@@ -28,11 +28,9 @@ func BenchmarkRecordMemory(b *testing.B) {
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
 		rec := newRecorder(0)
-		tp := &tapConn{rec: rec, conn: 1, version: 4, clientID: "sensor-1", listener: "tcp", rseen: true}
 		for i := range n {
 			f := frames[i%len(frames)]
-			_, header, _ := frameLength(f.raw)
-			tp.recordFrame(f.dir, f.raw, header, true)
+			addAsTheTap(rec, f.raw, f.dir)
 		}
 		runtime.GC()
 		runtime.ReadMemStats(&after)
@@ -46,15 +44,12 @@ func BenchmarkRecordMemory(b *testing.B) {
 // exchanges that picks one in four (the PUBLISH packets to the client).
 func BenchmarkRecorderFind(b *testing.B) {
 	rec := newRecorder(0)
-	tp := &tapConn{rec: rec, conn: 1, version: 4, clientID: "sensor-1", listener: "tcp", rseen: true}
 	frames := [][]byte{
 		{0x32, 0x14, 0, 12, 'h', 'o', 'm', 'e', '/', 'k', 'i', 't', 'c', 'h', 'e', 'n', 0, 1, '2', '1', '.', '5'},
 		{0x40, 0x02, 0, 1},
 	}
 	for i := range 100000 {
-		f := frames[i%2]
-		_, header, _ := frameLength(f)
-		tp.recordFrame(Direction(1+i/2%2), f, header, true)
+		addAsTheTap(rec, frames[i%2], Direction(1+i/2%2))
 	}
 	m := []Matcher{Publish("home/+"), Dir(ToClient)}
 	for b.Loop() {
@@ -62,4 +57,12 @@ func BenchmarkRecorderFind(b *testing.B) {
 			b.Fatalf("%d records, want 25000", n)
 		}
 	}
+}
+
+// addAsTheTap records frame as mqtttest's tap does, on connection 1 of
+// client sensor-1 (MQTT 3.1.1) over TCP.
+func addAsTheTap(rec *Recorder, frame []byte, dir Direction) {
+	r := DecodeFrame(append([]byte(nil), frame...), 4, dir)
+	r.Conn, r.Listener, r.ClientID = 1, "tcp", "sensor-1"
+	rec.add(r)
 }

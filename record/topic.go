@@ -1,10 +1,12 @@
-package mqtttest
+package record
 
 import (
 	"errors"
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/mqtt-testkit/testkit/internal/topics"
 )
 
 // MatchTopic reports whether topic matches the topic filter by the MQTT rules:
@@ -16,40 +18,7 @@ import (
 // a topic that is no Topic Name: one that has a wildcard in it
 // [MQTT-4.7.0-1], or no topic can be.
 func MatchTopic(filter, topic string) bool {
-	return !strings.ContainsAny(topic, "+#") && matchLevels(filter, topic)
-}
-
-// matchLevels is MatchTopic for a topic that may have wildcards in it, each
-// taken as the characters it is: the ACL uses it to compare a filter a
-// client subscribes to with a rule's filter (acl.go).
-func matchLevels(filter, topic string) bool {
-	if !topicString(filter) || !topicString(topic) {
-		return false
-	}
-	if topic[0] == '$' && (filter[0] == '+' || filter[0] == '#') {
-		return false
-	}
-	for {
-		fl, frest, fmore := strings.Cut(filter, "/")
-		tl, trest, tmore := strings.Cut(topic, "/")
-		switch {
-		case fl == "#":
-			return !fmore
-		case fl == "+":
-		case strings.ContainsAny(fl, "+#"):
-			return false
-		case fl != tl:
-			return false
-		}
-		if !fmore || !tmore {
-			if fmore && !tmore {
-				// "a/#" also matches "a".
-				return frest == "#"
-			}
-			return fmore == tmore
-		}
-		filter, topic = frest, trest
-	}
+	return !strings.ContainsAny(topic, "+#") && topics.MatchLevels(filter, topic)
 }
 
 // ValidFilter reports whether filter is a well-formed MQTT topic filter: 1
@@ -83,13 +52,9 @@ func filterError(filter string) error {
 	return nil
 }
 
-// topicString reports whether s can be a topic name or filter at all: not
-// empty, at most 65,535 bytes, well-formed UTF-8 [MQTT-1.5.4-1], no U+0000.
-func topicString(s string) bool {
-	return s != "" && len(s) <= 65535 && utf8.ValidString(s) && !strings.ContainsRune(s, 0)
-}
-
-// validTopicName reports whether name can be published to: not empty, no wildcards.
-func validTopicName(name string) bool {
-	return name != "" && !strings.ContainsAny(name, "+#")
+// ValidTopic reports whether name is a topic name a PUBLISH may carry: not
+// empty, at most 65,535 bytes of well-formed UTF-8 without U+0000, and no
+// wildcard [MQTT-4.7.1-1].
+func ValidTopic(name string) bool {
+	return topics.WellFormed(name) && !strings.ContainsAny(name, "+#")
 }

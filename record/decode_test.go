@@ -1,4 +1,4 @@
-package mqtttest
+package record
 
 import (
 	"bytes"
@@ -71,6 +71,24 @@ func TestDecodeProtocolViolations(t *testing.T) {
 			t.Errorf("%s: marked malformed: %s", name, r.Err)
 		case c.want != "" && (!r.Malformed || !strings.Contains(r.Err, c.want)):
 			t.Errorf("%s: malformed %v, err %q; want an error with %q", name, r.Malformed, r.Err, c.want)
+		}
+	}
+}
+
+// TestDecodeFrameNotWhole: DecodeFrame is for one whole frame; given less or
+// more, it says so in a malformed record rather than decode part of it or
+// panic.
+func TestDecodeFrameNotWhole(t *testing.T) {
+	for _, b := range [][]byte{
+		nil,
+		{0x30},                               // no remaining length
+		{0x30, 0x05, 0, 1, 'a'},              // two bytes short
+		{0x40, 0x02, 0, 1, 0x40},             // a byte over
+		{0x30, 0xff, 0xff, 0xff, 0xff, 0x7f}, // a remaining length above the maximum
+	} {
+		r := DecodeFrame(b, 4, ToBroker)
+		if !r.Malformed || r.Err != "not one whole MQTT frame" || r.Event != EventPacket || r.Dir != ToBroker || !bytes.Equal(r.Raw, b) {
+			t.Errorf("DecodeFrame(% x) = %+v, want a malformed record of the bytes", b, r)
 		}
 	}
 }
