@@ -48,10 +48,11 @@ func (t *tapConn) holdIn(frame []byte, at time.Time) {
 }
 
 // holdOut writes what is queued for the client, waits until at (or the
-// connection's end), then queues frame. The caller holds wmu.
+// connection's end) keeping the turn to write but not wmu, then queues
+// frame. The caller holds wmu and the turn (tapturn.go).
 func (t *tapConn) holdOut(frame []byte, at time.Time) {
 	t.flushOut()
-	if !t.sleepUntil(at) {
+	if !t.sleepWithTurn(at) {
 		t.werr = net.ErrClosed
 		return
 	}

@@ -42,11 +42,13 @@ func (t *tapConn) flushHeld() {
 }
 
 // release ends the hold: the broker has finished the packets it read. The
-// bytes held go out now, on the reading goroutine, if no write is under way
-// (a client that has stopped reading blocks it then, as it would block
-// mochi's own write of the acknowledgement); otherwise the write under way
-// (which may be sleeping on a Delay fault) sends them first thing, or a
-// goroutine does once it ends, so that reading never waits for another write.
+// bytes held go out now, on the reading goroutine, if wmu is free: no write
+// is under way, or one waits out a Delay or Throttle fault, whose frame
+// comes after them (a client that has stopped reading blocks the reading
+// goroutine then, as it would block mochi's own write of the
+// acknowledgement). Otherwise the write under way sends them first thing,
+// or a goroutine does once it ends, so that reading never waits for another
+// write.
 func (t *tapConn) release() {
 	t.hold.Store(false)
 	if t.wmu.TryLock() {

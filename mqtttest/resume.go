@@ -166,8 +166,8 @@ func (h *hook) resumed(cl *mqtt.Client, t *tapConn) {
 		return ok
 	})
 	h.route.mu.Unlock()
-	t.wmu.Lock()
-	defer t.wmu.Unlock()
+	t.beginWrites()
+	defer t.endWrites()
 	frames := t.resume.open()
 	if t.writesEnded() {
 		return // the connection is gone; the messages are in the session

@@ -22,6 +22,8 @@ type seams struct {
 	encoding      func(cl *mqtt.Client, typ PacketType) // mochi encodes a packet for cl, before it takes cl's lock to write it
 	expiryWaits   func()                                // a session's expiry must wait for routing under way
 	backpressure  func(cl *mqtt.Client)                 // a message waits for cl to acknowledge one (flow.go)
+	writeSleeps   func()                                // a write to a client waits out a Delay or Throttle, without the write lock
+	turnWaits     func()                                // a writer waits for another to give the turn to write back
 }
 
 // withSeams gives the broker a test's seams.

@@ -131,9 +131,8 @@ func (h *hook) endTakenOver(old *mqtt.Client) {
 		_ = h.srv.DisconnectClient(old, packets.ErrSessionTakenOver)
 	}
 	if t != nil { // a barrier: a write under way ends, recorded, before the new connection gets anything
-		t.wmu.Lock()
-		//lint:ignore SA2001 the empty critical section is the barrier
-		t.wmu.Unlock()
+		t.beginWrites()
+		t.endWrites()
 	}
 }
 

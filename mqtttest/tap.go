@@ -72,15 +72,18 @@ type tapConn struct {
 	deferred atomic.Int32  // writes the reading goroutine left to a goroutine of their own (release, releaseWindow)
 
 	// Write side, guarded by wmu.
-	wmu   sync.Mutex
-	held  []byte      // bytes to the client held back behind an acknowledgement (holdack.go)
-	hold  atomic.Bool // held is in use: writes wait for the broker to read again
-	wpend []byte      // the start of a frame whose end has not been written yet
-	wout  []byte      // frames to write, when faults change what is written
-	werr  error       // what the Write under way returns: a failed write, or errTakenOver
-	wraw  bool
-	wfail error       // a write to the socket failed: the connection is lost, and nothing more is written or recorded
-	wover atomic.Bool // a takeover ends the connection: its QoS 1 and 2 PUBLISH packets are not written (takeover.go)
+	wmu      sync.Mutex
+	wturn    bool        // a writer has the turn to write (tapturn.go); it may be waiting out a delay without wmu
+	wcond    sync.Cond   // on wmu: the turn was given back
+	wwaiters int         // writers waiting for the turn
+	held     []byte      // bytes to the client held back behind an acknowledgement (holdack.go)
+	hold     atomic.Bool // held is in use: writes wait for the broker to read again
+	wpend    []byte      // the start of a frame whose end has not been written yet
+	wout     []byte      // frames to write, when faults change what is written
+	werr     error       // what the Write under way returns: a failed write, or errTakenOver
+	wraw     bool
+	wfail    error       // a write to the socket failed: the connection is lost, and nothing more is written or recorded
+	wover    atomic.Bool // a takeover ends the connection: its QoS 1 and 2 PUBLISH packets are not written (takeover.go)
 }
 
 // releaseMark holds back rout's bytes from start on until at.

@@ -11,8 +11,8 @@ import (
 // Write records the frames the broker sends and writes to the client what
 // the faults let through. It reports len(p) for frames a fault drops.
 func (t *tapConn) Write(p []byte) (int, error) {
-	t.wmu.Lock()
-	defer t.wmu.Unlock()
+	t.beginWrites()
+	defer t.endWrites()
 	if t.wfail != nil {
 		// mochi keeps what a failed write did not take in its own buffer and
 		// writes it again with the next packet: it never reaches the client,
@@ -67,7 +67,8 @@ func (t *tapConn) write(b []byte) (int, error) {
 
 // sendHeld records a frame a gate held back (window.go, resume.go) as it
 // goes out now, and passes it on as the faults decide. The caller holds wmu
-// and writes what was passed on (flushOut) when done.
+// and the turn to write (tapturn.go), and writes what was passed on
+// (flushOut) when done.
 func (t *tapConn) sendHeld(f []byte) {
 	_, header, _ := record.FrameLength(f)
 	t.pass(ToClient, f, t.recordFrame(ToClient, f, header, true))

@@ -107,25 +107,30 @@ func (w *window) next() ([]byte, bool) {
 }
 
 // releaseWindow sends the PUBLISH packets the Receive Maximum now has room
-// for: at once if no write is under way, or else from a goroutine, so that
-// reading never waits for another write.
+// for: at once if no write is under way, or else from a goroutine once it
+// has the turn to write (tapturn.go), so that reading never waits for
+// another write.
 func (t *tapConn) releaseWindow() {
 	if t.wmu.TryLock() {
-		t.sendHeldPublishes()
-		t.wmu.Unlock()
-		return
+		if !t.wturn {
+			t.wturn = true
+			t.sendHeldPublishes()
+			t.endWrites()
+			return
+		}
+		t.wmu.Unlock() // a write waits out a delay: these go after it
 	}
 	t.deferred.Add(1)
 	go func() {
 		defer t.deferred.Add(-1)
-		t.wmu.Lock()
-		defer t.wmu.Unlock()
+		t.beginWrites()
+		defer t.endWrites()
 		t.sendHeldPublishes()
 	}()
 }
 
 // sendHeldPublishes records and sends the PUBLISH packets there is room
-// for. The caller holds wmu.
+// for. The caller holds wmu and the turn to write.
 func (t *tapConn) sendHeldPublishes() {
 	if t.writesEnded() {
 		return
