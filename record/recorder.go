@@ -24,9 +24,10 @@ type Recorder struct {
 	ended   error                     // set by close: waits end with it
 }
 
-// Writer is the end of a Recorder that records go in by: only whoever made
-// the Recorder with NewRecorder holds it. Its methods are safe for use from
-// any goroutine.
+// Writer adds records to a Recorder. Only whoever made the Recorder with
+// NewRecorder holds its Writer, so code that is handed the Recorder (a
+// test, an assertion) cannot add to the recording. Its methods are safe for
+// use from any goroutine.
 type Writer struct{ rc *Recorder }
 
 // NewRecorder returns an empty Recorder that keeps at most limit records (0:
