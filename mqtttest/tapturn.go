@@ -21,6 +21,20 @@ func (t *tapConn) beginWrites() {
 	t.wturn = true
 }
 
+// tryBeginWrites takes wmu and the turn to write if both are free at once,
+// and reports whether it did; the caller then calls endWrites.
+func (t *tapConn) tryBeginWrites() bool {
+	if !t.wmu.TryLock() {
+		return false
+	}
+	if t.wturn { // a write waits out a delay: what comes now goes after it
+		t.wmu.Unlock()
+		return false
+	}
+	t.wturn = true
+	return true
+}
+
 // endWrites gives back the turn and wmu, waking any writer waiting for it.
 func (t *tapConn) endWrites() {
 	t.wturn = false

@@ -111,14 +111,10 @@ func (w *window) next() ([]byte, bool) {
 // has the turn to write (tapturn.go), so that reading never waits for
 // another write.
 func (t *tapConn) releaseWindow() {
-	if t.wmu.TryLock() {
-		if !t.wturn {
-			t.wturn = true
-			t.sendHeldPublishes()
-			t.endWrites()
-			return
-		}
-		t.wmu.Unlock() // a write waits out a delay: these go after it
+	if t.tryBeginWrites() {
+		t.sendHeldPublishes()
+		t.endWrites()
+		return
 	}
 	t.deferred.Add(1)
 	go func() {

@@ -92,7 +92,7 @@ func (m Matcher) wrongWay() string {
 func (m Matcher) String() string { return m.desc }
 
 // Match reports whether m selects *r. It does not change r.
-func (m Matcher) Match(r *Record) bool { return m.match(r) }
+func (m Matcher) Match(r *Record) bool { return m.fn == nil || m.fn(r) }
 
 // CannotMatchPacket says why no MQTT packet can match m, or returns nil:
 // matchers that exclude each other (two client IDs; Type(TypePuback) with
@@ -130,8 +130,6 @@ func filterMatcher(name, desc, filter string, types uint16, match func(*Record) 
 	}
 	return m
 }
-
-func (m Matcher) match(r *Record) bool { return m.fn == nil || m.fn(r) }
 
 // Where selects the records for which fn returns true; desc says what it
 // selects, for error messages. A nil fn makes a matcher that matches
@@ -287,7 +285,7 @@ func All(ms ...Matcher) Matcher {
 			return false // the packet types or direction rule r out: the matchers need not look
 		}
 		for _, m := range ms {
-			if !m.match(r) {
+			if !m.Match(r) {
 				return false
 			}
 		}

@@ -114,7 +114,7 @@ func (l *recordLog) match(i int, m *Matcher, r *Record) bool {
 		return false
 	}
 	s.load(r)
-	return m.match(r)
+	return m.Match(r)
 }
 
 // dropFirst forgets the oldest record kept.
