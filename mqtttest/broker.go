@@ -354,7 +354,7 @@ func (b *Broker) disconnectAll(listenerID string) {
 		if cl.Net.Listener != listenerID || cl.Closed() {
 			continue
 		}
-		if t, ok := cl.Net.Conn.(*tapConn); ok {
+		if t, ok := cl.Net.Conn.(*brokerConn); ok {
 			t.expectClose(ClosedByBroker, "broker closed")
 		}
 		if cl.Properties.ProtocolVersion < 5 {

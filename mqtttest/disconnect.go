@@ -47,12 +47,12 @@ func (b *Broker) Disconnect(clientID string, mode DisconnectMode) error {
 // disconnectWait bounds how long Disconnect waits for the broker.
 const disconnectWait = 10 * time.Second
 
-func (b *Broker) disconnect(clientID string, mode DisconnectMode) (*tapConn, error) {
+func (b *Broker) disconnect(clientID string, mode DisconnectMode) (*brokerConn, error) {
 	cl, err := b.client(clientID)
 	if err != nil {
 		return nil, err
 	}
-	t, ok := cl.Net.Conn.(*tapConn)
+	t, ok := cl.Net.Conn.(*brokerConn)
 	if !ok || cl.Closed() {
 		return nil, fmt.Errorf("mqtttest: Disconnect: client %q is offline (the broker keeps its session), there is no connection to end", clientID)
 	}

@@ -33,9 +33,8 @@ const backpressureStall = 2 * time.Second
 
 // flowGate is the backpressure state of one connection.
 type flowGate struct {
-	mayRoute atomic.Bool  // the broker is handling a packet of this connection that may route a message
-	stalled  atomic.Bool  // the client acknowledged nothing for backpressureStall; nobody waits for it
-	waiting  atomic.Int32 // publishers waiting for it
+	stalled atomic.Bool  // the client acknowledged nothing for backpressureStall; nobody waits for it
+	waiting atomic.Int32 // publishers waiting for it
 
 	mu      sync.Mutex
 	changed chan struct{} // closed when the client acknowledges a message; nil when nobody waits
@@ -87,14 +86,14 @@ func (h *hook) waitForSubscribers(cl *mqtt.Client, topic string) {
 
 // waitBelow waits until cl, the client on this connection, has fewer than
 // window messages in flight, unless that cannot be waited for.
-func (t *tapConn) waitBelow(cl *mqtt.Client, window int) {
+func (t *brokerConn) waitBelow(cl *mqtt.Client, window int) {
 	g := &t.flow
 	inflight := cl.State.Inflight
 	if inflight.Len() < window {
 		g.stalled.Store(false)
 		return
 	}
-	if g.stalled.Load() || g.mayRoute.Load() || cl.Closed() {
+	if g.stalled.Load() || t.mayRoute.Load() || cl.Closed() {
 		return
 	}
 	g.waiting.Add(1)
@@ -104,7 +103,7 @@ func (t *tapConn) waitBelow(cl *mqtt.Client, window int) {
 	defer stall.Stop()
 	for {
 		ch := g.next()
-		if inflight.Len() < window || cl.Closed() || g.mayRoute.Load() {
+		if inflight.Len() < window || cl.Closed() || t.mayRoute.Load() {
 			return
 		}
 		select {

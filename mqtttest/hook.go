@@ -142,10 +142,3 @@ func (h *hook) OnUnsubscribed(cl *mqtt.Client, pk packets.Packet) {
 	h.subscribed.changed()
 	h.b.cfg.seams.atClient(func(s *seams) func(*mqtt.Client) { return s.sessionEnding }, cl)
 }
-
-// tapOf returns the tap of a client's connection, or nil for a client
-// without one (the inline client, a session loaded by Restart).
-func tapOf(cl *mqtt.Client) *tapConn {
-	t, _ := cl.Net.Conn.(*tapConn)
-	return t
-}

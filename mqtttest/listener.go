@@ -112,7 +112,7 @@ func (l *listener) handle(c, raw net.Conn, establish listeners.EstablishFn) {
 	}
 	// mochi sets no deadline before CONNECT; ours is replaced by the keepalive once CONNECT arrives.
 	_ = raw.SetReadDeadline(time.Now().Add(l.b.cfg.connectTimeout))
-	err := establish(l.id, t)
+	err := establish(l.id, newBrokerConn(t))
 	t.finish(err)
 }
 

@@ -156,7 +156,7 @@ func (h *hook) OnQosPublish(cl *mqtt.Client, pk packets.Packet, _ int64, _ int) 
 // before it reads from the client: it sends what the resume gate held, each
 // recorded as it is sent, through the faults and the client's Receive
 // Maximum. It does nothing when the gate is not holding.
-func (h *hook) resumed(cl *mqtt.Client, t *tapConn) {
+func (h *hook) resumed(cl *mqtt.Client, t *brokerConn) {
 	if !t.resume.on.Load() {
 		return
 	}

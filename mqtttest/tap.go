@@ -23,26 +23,20 @@ type tapConn struct {
 	listener  string
 	maxPacket uint32 // WithMaxPacketSize, to mark larger packets from the client; 0 for none
 
-	mu        sync.Mutex // guards the fields below
-	clientID  string
-	version   byte       // protocol version from CONNECT; 0 before it
-	lastIn    PacketType // type of the last frame from the client
-	closedBy  ClosedBy   // who closed first, "" while open
-	reason    string
-	emitted   bool      // the close record is written
-	cause     error     // why the broker stopped the client, from its OnDisconnect hook
-	wlimit    time.Time // once set, no write deadline may be later (see limitWrites)
-	ending    string    // why the client's session ends with the connection; "" while it does not
-	atConnack func()    // run once, when the CONNACK is written or the broker is done with the connection
-	atEncode  func()    // run once, when mochi encodes the CONNACK or the broker is done with the connection
-	atFinish  []func()  // run when the broker is done with the connection
+	mu       sync.Mutex // guards the fields below
+	clientID string
+	version  byte       // protocol version from CONNECT; 0 before it
+	lastIn   PacketType // type of the last frame from the client
+	closedBy ClosedBy   // who closed first, "" while open
+	reason   string
+	emitted  bool      // the close record is written
+	cause    error     // why the broker stopped the client, from its OnDisconnect hook
+	wlimit   time.Time // once set, no write deadline may be later (see limitWrites)
+	atFinish []func()  // run when the broker is done with the connection (onFinish)
 
-	route       routeState  // routing this connection's goroutine does (route.go)
-	willRouting atomic.Bool // the client's will is being routed
+	done     chan struct{} // closed when the broker is done with the connection
+	mayRoute atomic.Bool   // the broker is handling a packet of this connection that may route a message (flow.go)
 
-	done chan struct{} // closed when the broker is done with the connection
-
-	flow      flowGate      // backpressure (flow.go)
 	window    window        // the client's Receive Maximum (window.go)
 	resume    resumeGate    // a resumed session's messages go first (resume.go)
 	seams     *seams        // this package's tests only
@@ -58,7 +52,7 @@ type tapConn struct {
 	rin   []byte        // bytes read from the socket, not yet framed
 	rout  []byte        // recorded frames to hand to the broker
 	rpos  int           // start of rout's bytes not yet handed out
-	rmay  bool          // rout holds a packet whose handling may route a message (flowGate.mayRoute)
+	rmay  bool          // rout holds a packet whose handling may route a message (mayRoute)
 	marks []releaseMark // delayed frames in rout, in order
 	rraw  bool          // framing was lost: record and pass bytes through as they come
 	rseen bool          // a whole frame came from the client
@@ -149,5 +143,13 @@ func (t *tapConn) name() string {
 func (t *tapConn) setClientID(id string) {
 	t.mu.Lock()
 	t.clientID = id
+	t.mu.Unlock()
+}
+
+// onFinish makes fn run when the broker is done with the connection, after
+// what was asked for before it.
+func (t *tapConn) onFinish(fn func()) {
+	t.mu.Lock()
+	t.atFinish = append(t.atFinish, fn)
 	t.mu.Unlock()
 }

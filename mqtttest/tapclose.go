@@ -76,8 +76,6 @@ func (t *tapConn) finish(err error) {
 	t.settle(ClosedByBroker, reason, false)
 	t.markDead()
 	t.raw.Close()
-	t.connackEncoded()
-	t.connackWritten()
 	t.mu.Lock()
 	fns := t.atFinish
 	t.atFinish = nil

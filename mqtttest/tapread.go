@@ -18,7 +18,7 @@ func (t *tapConn) Read(p []byte) (int, error) {
 		t.release()
 	}
 	if t.rpos == len(t.rout) { // the broker has handled every packet it was given
-		t.flow.mayRoute.Store(false)
+		t.mayRoute.Store(false)
 	}
 	for t.rpos == len(t.rout) {
 		if t.rerr != nil {
@@ -41,7 +41,7 @@ func (t *tapConn) Read(p []byte) (int, error) {
 	n := copy(p, t.rout[t.rpos:limit])
 	t.rpos += n
 	if t.rmay {
-		t.flow.mayRoute.Store(true)
+		t.mayRoute.Store(true)
 	}
 	if t.rpos == len(t.rout) {
 		t.rout, t.rpos, t.marks, t.rmay = t.rout[:0], 0, t.marks[:0], false
