@@ -4,7 +4,7 @@
 //
 // The packages:
 //
-//	mqtttest/      the embedded broker (mochi-mqtt), the wire tap, faults, the proxy
+//	mqtttest/      the embedded broker (mochi-mqtt), faults, the proxy; its wire tap in mqtttest/internal/tap
 //	record/        what the tap records: Record, Recorder, matchers, transcript, JSON Lines, the decoder
 //	assert/        MQTT assertions over recordings (assert/require stops the test)
 //	fake/          a scripted raw client that misbehaves on purpose, and fake devices

@@ -393,7 +393,7 @@ func BenchmarkIdleRulesPerPacket(b *testing.B) {
 	r := Record{Event: EventPacket, Dir: ToClient, Type: TypePuback, ClientID: "bench-1", PacketID: 1}
 	b.ReportAllocs()
 	for b.Loop() {
-		if v := set.decide(&r); v.act != nil {
+		if v := set.Decide(&r); v.Act != nil {
 			b.Fatal("an idle rule acted")
 		}
 	}

@@ -226,11 +226,12 @@ func serverOptions(log *slog.Logger, cfg *config) *mqtt.Options {
 	return &mqtt.Options{
 		Capabilities: caps,
 		// mochi buffers a small packet for a client that has deliveries
-		// queued and writes it later with one of them; an acknowledgement so
-		// delayed reaches the tap after the broker has gone back to reading,
-		// and the tap's hold (holdack.go) would keep it, and all behind it,
-		// until the client sent something else. With 1 every packet is
-		// written as it is sent (TestAckWhileDeliveriesQueue).
+		// queued and writes it later with one of them; an acknowledgement
+		// so delayed reaches the tap after the broker has gone back to
+		// reading, and the tap's hold (internal/tap/holdack.go) would keep
+		// it, and all behind it, until the client sent something else. With
+		// 1 every packet is written as it is sent
+		// (TestAckWhileDeliveriesQueue).
 		ClientNetWriteBufferSize: 1,
 		InlineClient:             true, // for Broker.Publish
 		Logger:                   log,
@@ -355,7 +356,7 @@ func (b *Broker) disconnectAll(listenerID string) {
 			continue
 		}
 		if t, ok := cl.Net.Conn.(*brokerConn); ok {
-			t.expectClose(ClosedByBroker, "broker closed")
+			t.ExpectClose(ClosedByBroker, "broker closed")
 		}
 		if cl.Properties.ProtocolVersion < 5 {
 			cl.Stop(packets.ErrServerShuttingDown)

@@ -5,17 +5,19 @@ import (
 	"sync/atomic"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
+	"github.com/mqtt-testkit/testkit/mqtttest/internal/tap"
 )
 
 // brokerConn is a tapped connection as the broker serves it: mochi reads
 // from and writes to the tap, and the hook keeps here what it notes on the
 // connection while mochi serves it. The hook finds it with tapOf.
 type brokerConn struct {
-	*tapConn
+	*tap.Conn
 
 	route       routeState  // routing this connection's goroutine does (route.go)
 	willRouting atomic.Bool // the client's will is being routed (route.go)
 	flow        flowGate    // backpressure (flow.go)
+	seams       *seams      // this package's tests only
 
 	mu        sync.Mutex // guards the fields below
 	ending    string     // why the client's session ends with the connection; "" while it does not
@@ -23,13 +25,13 @@ type brokerConn struct {
 	atEncode  func()     // run once, when mochi encodes the CONNACK or the broker is done with the connection
 }
 
-// newBrokerConn wraps t for the broker. What onConnack and
-// onConnackEncoded ask for runs when the broker is done with the
-// connection, if the CONNACK never comes, before anything else onFinish
-// asks for.
-func newBrokerConn(t *tapConn) *brokerConn {
-	c := &brokerConn{tapConn: t}
-	t.onFinish(func() {
+// newBrokerConn wraps t for the broker, whose seams are s. What onConnack
+// and onConnackEncoded ask for runs when the broker is done with the
+// connection, if the CONNACK never comes, before anything else that
+// t.OnFinish asks for.
+func newBrokerConn(t *tap.Conn, s *seams) *brokerConn {
+	c := &brokerConn{Conn: t, seams: s}
+	t.OnFinish(func() {
 		c.connackEncoded()
 		c.connackWritten()
 	})

@@ -8,6 +8,7 @@ import (
 
 	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/packets"
+	"github.com/mqtt-testkit/testkit/mqtttest/internal/tap"
 )
 
 // ClientInfo describes a client the broker knows: connected, or offline with
@@ -112,9 +113,9 @@ func (h *hook) OnSessionEstablished(cl *mqtt.Client, pk packets.Packet) {
 // *UnknownClientError for an ID that never connected, and an error that
 // says what the connection is doing if it is still open after timeout.
 func (b *Broker) WaitOffline(clientID string, timeout time.Duration) error {
-	var conns []*tapConn
-	b.eachConn(func(t *tapConn) {
-		if t.name() == clientID {
+	var conns []*tap.Conn
+	b.eachConn(func(t *tap.Conn) {
+		if t.Name() == clientID {
 			conns = append(conns, t)
 		}
 	})
@@ -126,9 +127,9 @@ func (b *Broker) WaitOffline(clientID string, timeout time.Duration) error {
 	defer timer.Stop()
 	for _, t := range conns {
 		select {
-		case <-t.done:
+		case <-t.Done():
 		case <-timer.C:
-			return fmt.Errorf("mqtttest: WaitOffline: client %q is still connected after %v: %s", clientID, timeout, t.state())
+			return fmt.Errorf("mqtttest: WaitOffline: client %q is still connected after %v: %s", clientID, timeout, t.State())
 		}
 	}
 	return b.settle(time.Until(deadline))

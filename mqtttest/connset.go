@@ -4,6 +4,8 @@ import (
 	"net"
 	"sort"
 	"sync"
+
+	"github.com/mqtt-testkit/testkit/mqtttest/internal/tap"
 )
 
 // connSet is the open connections of one listener of a Broker, or of a
@@ -11,7 +13,7 @@ import (
 type connSet struct {
 	mu     sync.Mutex
 	closed bool
-	conns  map[*tapConn]struct{}
+	conns  map[*tap.Conn]struct{}
 	wg     sync.WaitGroup // the accept loop and one per connection
 }
 
@@ -49,28 +51,28 @@ func (s *connSet) accept(ln net.Listener, serve func(net.Conn)) {
 }
 
 // add puts t in the set, unless the set is closed (false).
-func (s *connSet) add(t *tapConn) bool {
+func (s *connSet) add(t *tap.Conn) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
 		return false
 	}
 	if s.conns == nil {
-		s.conns = map[*tapConn]struct{}{}
+		s.conns = map[*tap.Conn]struct{}{}
 	}
 	s.conns[t] = struct{}{}
 	return true
 }
 
 // remove takes t out of the set.
-func (s *connSet) remove(t *tapConn) {
+func (s *connSet) remove(t *tap.Conn) {
 	s.mu.Lock()
 	delete(s.conns, t)
 	s.mu.Unlock()
 }
 
 // each calls fn for every connection in the set, with the set locked.
-func (s *connSet) each(fn func(*tapConn)) {
+func (s *connSet) each(fn func(*tap.Conn)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for t := range s.conns {
@@ -81,7 +83,7 @@ func (s *connSet) each(fn func(*tapConn)) {
 // close marks the set closed, so that no connection or goroutine enters it
 // again, and calls fn for every connection in it. It reports false if the
 // set was closed already.
-func (s *connSet) close(fn func(*tapConn)) bool {
+func (s *connSet) close(fn func(*tap.Conn)) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -101,7 +103,7 @@ func (s *connSet) wait() { s.wg.Wait() }
 // takes too long.
 func (s *connSet) states() []string {
 	var out []string
-	s.each(func(t *tapConn) { out = append(out, t.state()) })
+	s.each(func(t *tap.Conn) { out = append(out, t.State()) })
 	sort.Strings(out)
 	return out
 }

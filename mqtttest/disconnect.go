@@ -37,10 +37,10 @@ func (b *Broker) Disconnect(clientID string, mode DisconnectMode) error {
 		return err
 	}
 	select {
-	case <-t.done:
+	case <-t.Done():
 		return nil
 	case <-time.After(disconnectWait):
-		return fmt.Errorf("mqtttest: Disconnect: the broker had not finished with client %q after %v: %s", clientID, disconnectWait, t.state())
+		return fmt.Errorf("mqtttest: Disconnect: the broker had not finished with client %q after %v: %s", clientID, disconnectWait, t.State())
 	}
 }
 
@@ -57,18 +57,18 @@ func (b *Broker) disconnect(clientID string, mode DisconnectMode) (*brokerConn, 
 		return nil, fmt.Errorf("mqtttest: Disconnect: client %q is offline (the broker keeps its session), there is no connection to end", clientID)
 	}
 	if mode.abrupt {
-		t.cut(ClosedByTest, "closed abruptly by Broker.Disconnect")
+		t.Cut(ClosedByTest, "closed abruptly by Broker.Disconnect")
 		return t, nil
 	}
 	code := packets.Code{Code: mode.code, Reason: "Broker.Disconnect"}
 	if cl.Properties.ProtocolVersion < 5 {
-		t.expectClose(ClosedByBroker, "closed by Broker.Disconnect (MQTT 3 has no server DISCONNECT)")
+		t.ExpectClose(ClosedByBroker, "closed by Broker.Disconnect (MQTT 3 has no server DISCONNECT)")
 		cl.Stop(code)
 		return t, nil
 	}
-	t.expectClose(ClosedByBroker, fmt.Sprintf("server DISCONNECT rc=0x%02x by Broker.Disconnect", mode.code))
-	t.limitWrites(shutdownDeadline())         // a client that stopped reading cannot block the DISCONNECT,
-	t.markDead()                              // nor a fault's delay of a write under way: it ends now
+	t.ExpectClose(ClosedByBroker, fmt.Sprintf("server DISCONNECT rc=0x%02x by Broker.Disconnect", mode.code))
+	t.LimitWrites(shutdownDeadline())         // a client that stopped reading cannot block the DISCONNECT,
+	t.MarkDead()                              // nor a fault's delay of a write under way: it ends now
 	_ = b.server().DisconnectClient(cl, code) // it returns the code itself for error codes
 	return t, nil
 }

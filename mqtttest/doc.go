@@ -10,18 +10,22 @@
 // directions, decodes each frame with the protocol version of that
 // connection's CONNECT (3.1, 3.1.1 or 5), appends a Record to the broker's
 // Recorder, and passes the bytes on unchanged unless a fault rule acts on
-// them. Bytes that do not
-// frame or decode are passed on too and recorded as malformed, so the broker,
-// not the tap, decides what to do with them.
+// them. Bytes that do not frame or decode are passed on too and recorded as
+// malformed, so the broker, not the tap, decides what to do with them. The
+// tap is a package of its own, mqtttest/internal/tap, one file a step of the
+// data path (read, write, frame, record, pass, one file per fault action);
+// this package holds the broker's side: the listener, the mochi hook, the
+// fault rules, and the workarounds of mochi's races that lose messages.
 //
 // The records, the Recorder, the matchers and the decoder are package
 // record's, which reads recordings without the broker (package assert and
-// package fake use it); mqtttest gives each of them under the same name, so
-// a test needs this one import. Records are queried with matchers (Publish,
-// Topic, Type, ClientID, Dir, ...; All combines them) and waited for with Recorder.WaitFor, which waits
-// on new records and never polls; a matcher with an invalid topic filter
-// matches nothing, WaitFor returns its error at once, and Matcher.Err says
-// why. After Close, waits return at once with ErrClosed.
+// package fake use it); mqtttest gives each of them under the same name, so a
+// test needs this one import. Records are queried with matchers (Publish,
+// Topic, Type, ClientID, Dir, ...; All combines them) and waited for with
+// Recorder.WaitFor, which waits on new records and never polls; a matcher
+// with an invalid topic filter matches nothing, WaitFor returns its error at
+// once, and Matcher.Err says why. After Close, waits return at once with
+// ErrClosed.
 //
 // Broker.Inject installs fault rules that act on the same decoded packets,
 // on every connection, until removed: Drop, Delay (with Jitter), Duplicate,

@@ -1,7 +1,6 @@
 package mqtttest
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
@@ -50,7 +49,3 @@ var errClosed error = closedError{what: "broker"}
 // ErrCannotSettle is returned by Settle for a recorder whose traffic goes to
 // a broker the tap cannot see into (a Proxy's).
 var ErrCannotSettle = record.ErrCannotSettle
-
-// errTakenOver is what a write of a QoS 1 or 2 PUBLISH to a connection
-// being taken over returns.
-var errTakenOver = errors.New("the session is being taken over by a new connection: the message goes to it")

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/mqtt-testkit/testkit/mqtttest/internal/tap"
 )
 
 // Rule describes a fault: what it does, to which packets, how often. Make
@@ -17,7 +19,7 @@ import (
 // matchers are those of the Recorder (Type, Dir, ClientID, Publish,
 // PacketID, Where, ...), applied to each packet as the tap decodes it.
 type Rule struct {
-	act      action // nil: no action (a zero Rule)
+	act      tap.Action // nil: no action (a zero Rule)
 	match    []Matcher
 	jitter   time.Duration
 	times    int  // act at most this many times; 0: no limit
@@ -29,42 +31,42 @@ type Rule struct {
 }
 
 // Drop discards the matched packets: neither side sees them.
-func Drop(m ...Matcher) Rule { return Rule{act: drop{}, match: m} }
+func Drop(m ...Matcher) Rule { return Rule{act: tap.Drop{}, match: m} }
 
 // Delay holds each matched packet back for d (plus jitter, see
 // Rule.Jitter) before passing it on. Packets behind it on the same
 // connection and direction wait too: a delay never reorders nor drops.
-func Delay(d time.Duration, m ...Matcher) Rule { return Rule{act: delay{d}, match: m} }
+func Delay(d time.Duration, m ...Matcher) Rule { return Rule{act: tap.Delay{D: d}, match: m} }
 
 // Duplicate passes each matched packet on twice, byte for byte.
-func Duplicate(m ...Matcher) Rule { return Rule{act: duplicate{}, match: m} }
+func Duplicate(m ...Matcher) Rule { return Rule{act: tap.Duplicate{}, match: m} }
 
 // CutBefore closes the connection abruptly instead of passing the matched
 // packet on, as a crash or a lost network would: the broker publishes the
 // client's will, and the client sees its connection drop.
-func CutBefore(m ...Matcher) Rule { return Rule{act: cut{}, match: m} }
+func CutBefore(m ...Matcher) Rule { return Rule{act: tap.Cut{}, match: m} }
 
 // CutAfter passes the matched packet on and then closes the connection
 // abruptly: nothing after it gets through in either direction.
-func CutAfter(m ...Matcher) Rule { return Rule{act: cut{after: true}, match: m} }
+func CutAfter(m ...Matcher) Rule { return Rule{act: tap.Cut{After: true}, match: m} }
 
 // Freeze makes the connection half-open from the matched packet on (that
 // packet included): nothing passes in either direction and the socket
 // stays open, so keepalive and timeouts are what end it. Removing the fault
 // or Broker.Heal does not thaw it: it stays frozen until it closes.
-func Freeze(m ...Matcher) Rule { return Rule{act: freeze{}, match: m} }
+func Freeze(m ...Matcher) Rule { return Rule{act: tap.Freeze{}, match: m} }
 
 // Corrupt passes each matched packet on with one byte of it flipped (every
 // bit inverted), at a position drawn from a source seeded with seed, to test
 // how a client or the broker copes with garbage. The record keeps the
 // packet as it was; Record.Fault says which byte was flipped.
-func Corrupt(seed int64, m ...Matcher) Rule { return Rule{act: corrupt{}, seed: seed, match: m} }
+func Corrupt(seed int64, m ...Matcher) Rule { return Rule{act: tap.Corrupt{}, seed: seed, match: m} }
 
 // Throttle lets the matched packets through at no more than bytesPerSecond,
 // per connection and direction: each waits for the ones before it to have
 // used their share. Like Delay, it never reorders nor drops.
 func Throttle(bytesPerSecond int, m ...Matcher) Rule {
-	return Rule{act: throttle{bytesPerSecond}, match: m}
+	return Rule{act: tap.Throttle{Rate: bytesPerSecond}, match: m}
 }
 
 // WithholdConnack drops the CONNACK to the matched clients: the broker takes
@@ -121,7 +123,7 @@ func (r Rule) validate() error {
 	var errs []error
 	if r.act == nil {
 		errs = append(errs, errors.New("no action: make rules with Drop, Delay, Duplicate, CutBefore, CutAfter, Freeze, Corrupt, Throttle or WithholdConnack"))
-	} else if err := r.act.check(); err != nil {
+	} else if err := r.act.Check(); err != nil {
 		errs = append(errs, err)
 	}
 	m := All(r.match...)
@@ -131,13 +133,13 @@ func (r Rule) validate() error {
 	if err := m.CannotMatchPacket(); err != nil {
 		errs = append(errs, fmt.Errorf("its matchers (%s): %w", m, err))
 	}
-	d, isDelay := r.act.(delay)
+	d, isDelay := r.act.(tap.Delay)
 	switch {
 	case r.jitter < 0:
 		errs = append(errs, fmt.Errorf("negative jitter %v", r.jitter))
 	case r.jitter > 0 && !isDelay:
 		errs = append(errs, fmt.Errorf("Jitter applies to Delay only: %s has no delay to add it to", r.act))
-	case isDelay && d.d == 0 && r.jitter == 0:
+	case isDelay && d.D == 0 && r.jitter == 0:
 		errs = append(errs, errors.New("a delay of 0 does nothing"))
 	}
 	if r.timesSet && r.times < 1 {
@@ -266,7 +268,7 @@ func (b *Broker) Inject(r Rule) (*Fault, error) { return b.inject(r) }
 // newFault installs the valid rule r in set.
 func newFault(r Rule, set *faultSet) *Fault {
 	f := &Fault{rule: r, match: All(r.match...), set: set}
-	if _, draws := r.act.(drawer); r.prob > 0 || draws {
+	if _, draws := r.act.(tap.Drawer); r.prob > 0 || draws {
 		f.rng = rand.New(rand.NewSource(r.seed))
 	}
 	set.add(f)
@@ -274,10 +276,10 @@ func newFault(r Rule, set *faultSet) *Fault {
 }
 
 // decide returns what f does to the packet r, counting it, or a zero verdict.
-func (f *Fault) decide(r *Record) verdict {
+func (f *Fault) decide(r *Record) tap.Verdict {
 	m := f.match
 	if !m.Match(r) {
-		return verdict{}
+		return tap.Verdict{}
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -286,15 +288,24 @@ func (f *Fault) decide(r *Record) verdict {
 	case f.rule.nth > 0 && f.matched != f.rule.nth,
 		f.rule.times > 0 && f.acted >= f.rule.times,
 		f.rule.prob > 0 && f.rng.Float64() >= f.rule.prob:
-		return verdict{}
+		return tap.Verdict{}
 	}
 	f.acted++
-	v := verdict{act: f.rule.act, fault: f}
-	if d, ok := f.rule.act.(drawer); ok {
-		v.act = d.draw(f, r)
+	v := tap.Verdict{Act: f.rule.act, By: (*faultSource)(f)}
+	if d, ok := f.rule.act.(tap.Drawer); ok {
+		v.Act = d.Draw(f.rng, f.rule.jitter, r)
 	}
 	return v
 }
+
+// faultSource is a Fault as the tap sees the rule behind a verdict.
+type faultSource Fault
+
+// String describes the fault's rule.
+func (s *faultSource) String() string { return (*Fault)(s).String() }
+
+// CarriedOut notes that the fault's action on one packet is done, for Wait.
+func (s *faultSource) CarriedOut() { (*Fault)(s).carriedOut() }
 
 // faultSet holds the faults of one broker. Reading it on every packet
 // takes no lock: installing or removing a fault swaps the whole list.
@@ -360,19 +371,22 @@ func (s *faultSet) remove(f *Fault) {
 	s.list.Store(&next)
 }
 
-// decide returns the verdict of the first installed fault that acts on r.
-func (s *faultSet) decide(r *Record) verdict {
-	if s == nil {
-		return verdict{}
-	}
+// Decide returns the verdict of the first installed fault that acts on r.
+func (s *faultSet) Decide(r *Record) tap.Verdict {
 	cur := s.list.Load()
 	if cur == nil {
-		return verdict{}
+		return tap.Verdict{}
 	}
 	for _, f := range *cur {
-		if v := f.decide(r); v.act != nil {
+		if v := f.decide(r); v.Act != nil {
 			return v
 		}
 	}
-	return verdict{}
+	return tap.Verdict{}
+}
+
+// Active reports whether any fault is installed.
+func (s *faultSet) Active() bool {
+	cur := s.list.Load()
+	return cur != nil && len(*cur) > 0
 }

@@ -93,7 +93,7 @@ func (t *brokerConn) waitBelow(cl *mqtt.Client, window int) {
 		g.stalled.Store(false)
 		return
 	}
-	if g.stalled.Load() || t.mayRoute.Load() || cl.Closed() {
+	if g.stalled.Load() || t.MayRoute() || cl.Closed() {
 		return
 	}
 	g.waiting.Add(1)
@@ -103,12 +103,12 @@ func (t *brokerConn) waitBelow(cl *mqtt.Client, window int) {
 	defer stall.Stop()
 	for {
 		ch := g.next()
-		if inflight.Len() < window || cl.Closed() || t.mayRoute.Load() {
+		if inflight.Len() < window || cl.Closed() || t.MayRoute() {
 			return
 		}
 		select {
 		case <-ch:
-		case <-t.dead:
+		case <-t.Dead():
 			return
 		case <-stall.C:
 			g.stalled.Store(true)

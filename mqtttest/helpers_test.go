@@ -158,3 +158,13 @@ func flow(rs []Record) []string {
 }
 
 func errorsAs(err error, target any) bool { return errors.As(err, target) }
+
+// within waits for ch to close, and fails the test after waitTime.
+func within(t *testing.T, what string, ch <-chan struct{}) {
+	t.Helper()
+	select {
+	case <-ch:
+	case <-time.After(waitTime):
+		t.Fatalf("waited %v for %s", waitTime, what)
+	}
+}

@@ -75,7 +75,7 @@ func TestHeldSubackAndFaults(t *testing.T) {
 // TestAckWhileDeliveriesQueue: when a client has deliveries queued, mochi
 // does not write a small packet at once but buffers it and writes it with a
 // later delivery. A PUBACK buffered so reached the tap after the broker had
-// gone back to reading, and was held (holdack.go) until the client sent
+// gone back to reading, and was held (internal/tap/holdack.go) until the client sent
 // something else: with keepalive 0, for ever, and every delivery behind it.
 // mochi's buffer is now off: the PUBACK reaches the tap as it is written.
 func TestAckWhileDeliveriesQueue(t *testing.T) {

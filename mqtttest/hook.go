@@ -49,7 +49,7 @@ func (h *hook) Provides(b byte) bool {
 // also has the tap enforce the client's Receive Maximum.
 func (h *hook) OnConnect(cl *mqtt.Client, pk packets.Packet) error {
 	if t := tapOf(cl); t != nil {
-		t.setClientID(cl.ID)
+		t.SetClientID(cl.ID)
 	}
 	useReceiveMaximum(cl, pk.Properties.ReceiveMaximum) // window.go
 	return nil
@@ -123,12 +123,12 @@ func (h *hook) OnDisconnect(cl *mqtt.Client, err error, expire bool) {
 	if t == nil {
 		return
 	}
-	t.stopped(cl.StopCause())
+	t.Stopped(cl.StopCause())
 	if expire {
 		t.setSessionEnd(reasonSessionEnded(cl))
 	}
 	unlockID := h.takeovers.ids.lock(cl.ID, func() {})
-	t.onFinish(func() {
+	t.OnFinish(func() {
 		h.endConnection(cl, expire)
 		unlockID()
 	})

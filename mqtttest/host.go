@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/mqtt-testkit/testkit/mqtttest/internal/tap"
 	"github.com/mqtt-testkit/testkit/record"
 )
 
@@ -40,11 +41,12 @@ func (h *host) inject(r Rule) (*Fault, error) {
 	return newFault(r, h.faults), nil
 }
 
-// tap wraps a connection accepted on listener (c, with raw the TCP
-// connection under it) in a tap that records on this host and obeys its
-// faults.
-func (h *host) tap(c, raw net.Conn, listener string) *tapConn {
-	return newTap(c, raw, h.w, h.faults, h.connSeq.Add(1), listener)
+// tap wraps an accepted connection (c, with raw the TCP connection under
+// it) in a tap that records on this host, numbered in its sequence, and
+// obeys its faults; cfg says the rest.
+func (h *host) tap(c, raw net.Conn, cfg tap.Config) *tap.Conn {
+	cfg.Recorder, cfg.Faults, cfg.Conn = h.w, h.faults, h.connSeq.Add(1)
+	return tap.New(c, raw, cfg)
 }
 
 // ended notes that Close has recorded the last records: every wait on

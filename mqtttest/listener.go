@@ -11,6 +11,7 @@ import (
 
 	"github.com/gorilla/websocket"
 	"github.com/mochi-mqtt/server/v2/listeners"
+	"github.com/mqtt-testkit/testkit/mqtttest/internal/tap"
 )
 
 // stuckAfter is how long Close waits before it logs the connections that
@@ -97,23 +98,22 @@ func (l *listener) serveWebSocket(establish listeners.EstablishFn) {
 
 // handle taps one connection and hands it to the broker until it ends.
 func (l *listener) handle(c, raw net.Conn, establish listeners.EstablishFn) {
-	t := l.b.tap(c, raw, l.id)
-	t.maxPacket, t.seams = l.b.cfg.maxPacketSize, l.b.cfg.seams
+	t := l.b.tap(c, raw, tap.Config{Listener: l.id, MaxPacket: l.b.cfg.maxPacketSize, Seams: l.b.cfg.seams.tap()})
 	if !l.conns.add(t) { // Close has already cut the others; this one never reaches the broker
-		t.cut(ClosedByBroker, "broker closed")
-		t.finish(nil)
+		t.Cut(ClosedByBroker, "broker closed")
+		t.Finish(nil)
 		return
 	}
 	defer l.conns.remove(t)
 	if l.b.partitioned.Load() {
-		t.cut(ClosedByTest, "refused: the broker is partitioned (Broker.Partition)")
-		t.finish(nil)
+		t.Cut(ClosedByTest, "refused: the broker is partitioned (Broker.Partition)")
+		t.Finish(nil)
 		return
 	}
 	// mochi sets no deadline before CONNECT; ours is replaced by the keepalive once CONNECT arrives.
 	_ = raw.SetReadDeadline(time.Now().Add(l.b.cfg.connectTimeout))
-	err := establish(l.id, newBrokerConn(t))
-	t.finish(err)
+	err := establish(l.id, newBrokerConn(t, l.b.cfg.seams))
+	t.Finish(err)
 }
 
 // shutdownWrites bounds how long the broker may write to a client whose
@@ -134,10 +134,10 @@ func (l *listener) Close(listeners.CloseFn) {
 	})
 	defer watchdog.Stop()
 	limit := shutdownDeadline()
-	if !l.conns.close(func(t *tapConn) {
-		t.expectClose(ClosedByBroker, "broker closed") // before a write can time out and be taken for the reason
-		t.limitWrites(limit)                           // a client that stopped reading cannot block its DISCONNECT,
-		t.markDead()                                   // nor a fault's delay of a write under way
+	if !l.conns.close(func(t *tap.Conn) {
+		t.ExpectClose(ClosedByBroker, "broker closed") // before a write can time out and be taken for the reason
+		t.LimitWrites(limit)                           // a client that stopped reading cannot block its DISCONNECT,
+		t.MarkDead()                                   // nor a fault's delay of a write under way
 	}) {
 		return
 	}
@@ -149,6 +149,6 @@ func (l *listener) Close(listeners.CloseFn) {
 	}
 	_ = l.ln.Close()
 	l.b.disconnectAll(l.id)
-	l.conns.each(func(t *tapConn) { t.cut(ClosedByBroker, "broker closed") })
+	l.conns.each(func(t *tap.Conn) { t.Cut(ClosedByBroker, "broker closed") })
 	l.conns.wait()
 }

@@ -1,5 +1,7 @@
 package mqtttest
 
+import "github.com/mqtt-testkit/testkit/mqtttest/internal/tap"
+
 // Partition cuts the broker off from its clients without closing anything:
 // every open connection freezes (nothing passes either way, the sockets stay
 // open, so keepalives expire as in a real network partition) and new
@@ -9,7 +11,7 @@ package mqtttest
 // through Partition and Heal.
 func (b *Broker) Partition() {
 	b.partitioned.Store(true)
-	b.eachConn(func(t *tapConn) { t.gate.partition() })
+	b.eachConn(func(t *tap.Conn) { t.Partition() })
 }
 
 // Heal ends a Partition: connections still open pass packets again and new
@@ -18,11 +20,11 @@ func (b *Broker) Partition() {
 // a Freeze rule froze.
 func (b *Broker) Heal() {
 	b.partitioned.Store(false)
-	b.eachConn(func(t *tapConn) { t.gate.heal() })
+	b.eachConn(func(t *tap.Conn) { t.Heal() })
 }
 
 // eachConn calls fn for every open connection of every listener.
-func (b *Broker) eachConn(fn func(*tapConn)) {
+func (b *Broker) eachConn(fn func(*tap.Conn)) {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
 	for _, l := range b.listeners() {

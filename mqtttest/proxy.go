@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/mqtt-testkit/testkit/mqtttest/internal/tap"
 )
 
 // Proxy puts the wire tap, the recorder and the fault rules in front of
@@ -87,7 +89,7 @@ func (p *Proxy) Inject(r Rule) (*Fault, error) { return p.inject(r) }
 func (p *Proxy) Close() error {
 	p.once.Do(func() {
 		p.closed.Store(true)
-		p.conns.close(func(t *tapConn) { t.cut(ClosedByTest, "proxy closed") }) // and, through t.dead, the upstream side
+		p.conns.close(func(t *tap.Conn) { t.Cut(ClosedByTest, "proxy closed") }) // and, through t.Dead(), the upstream side
 		p.ln.Close()
 		p.conns.wait()
 		p.ended() // every connection's last records are in
@@ -98,22 +100,22 @@ func (p *Proxy) Close() error {
 // handle relays one client connection to a new upstream connection through
 // a tap, until either side ends.
 func (p *Proxy) handle(c net.Conn) {
-	t := p.tap(c, c, "proxy")
+	t := p.tap(c, c, tap.Config{Listener: "proxy"})
 	up, err := net.DialTimeout("tcp", p.upstream, p.dial)
 	if err != nil {
-		t.cut(ClosedByBroker, fmt.Sprintf("upstream %s unreachable: %v", p.upstream, err))
-		t.finish(nil)
+		t.Cut(ClosedByBroker, fmt.Sprintf("upstream %s unreachable: %v", p.upstream, err))
+		t.Finish(nil)
 		return
 	}
 	if !p.conns.add(t) {
 		up.Close()
-		t.cut(ClosedByTest, "proxy closed")
-		t.finish(nil)
+		t.Cut(ClosedByTest, "proxy closed")
+		t.Finish(nil)
 		return
 	}
 	defer p.conns.remove(t)
 	go func() { // a cut (Close, a fault) ends the upstream side too, even mid-write
-		<-t.dead
+		<-t.Dead()
 		up.Close()
 	}()
 
@@ -124,11 +126,11 @@ func (p *Proxy) handle(c net.Conn) {
 		if err == nil {
 			err = io.EOF
 		}
-		t.expectClose(ClosedByBroker, "upstream ended the connection: "+readErrorText(err))
+		t.ExpectClose(ClosedByBroker, "upstream ended the connection: "+tap.ReadErrorText(err))
 		t.Close()
 	}()
 	_, _ = io.Copy(up, t) // client → upstream, through the tap's Read
 	up.Close()
 	<-upDone
-	t.finish(nil)
+	t.Finish(nil)
 }

@@ -211,7 +211,7 @@ func TestAckHeldUntilRouted(t *testing.T) {
 			<-release
 		}
 	}
-	s.ackHeld = func() {
+	s.AckHeld = func() {
 		if armedHeld.CompareAndSwap(true, false) {
 			close(held)
 		}

@@ -23,7 +23,7 @@ var connectReceiveMaximum2 = []byte{
 // queue and not yet acknowledged when the connection dropped was never sent
 // again; and when the session resumed it sent all it held at once, and some
 // of them again later without DUP. The tap now holds what is over the
-// Receive Maximum (window.go).
+// Receive Maximum (internal/tap/window.go).
 func TestReceiveMaximumQueue(t *testing.T) {
 	b := mqtttest.NewBroker(t)
 	c := fake.Dial(t, b.Addr(), fake.Version(5), fake.Acks(fake.AckNever()))

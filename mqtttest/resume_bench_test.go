@@ -11,7 +11,7 @@ import (
 
 // BenchmarkResumeSession times a connection taking over a session that
 // holds 100 unacknowledged QoS 1 messages, until the broker has sent them
-// all again: the path the resume gate (resume.go) is on.
+// all again: the path the resume gate (resume.go, internal/tap/resume.go) is on.
 func BenchmarkResumeSession(b *testing.B) {
 	const n = 100
 	br := mqtttest.NewBroker(b)

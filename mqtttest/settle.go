@@ -10,6 +10,7 @@ import (
 	"unsafe"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
+	"github.com/mqtt-testkit/testkit/mqtttest/internal/tap"
 )
 
 // Settle waits until the broker has finished with everything it has read:
@@ -87,13 +88,11 @@ func (b *Broker) busy() string {
 func (b *Broker) readers() (map[uint64]uint64, string) {
 	reads := map[uint64]uint64{}
 	var busy []string
-	b.eachConn(func(t *tapConn) {
-		reads[t.conn] = t.reads.Load()
-		switch {
-		case !t.waiting.Load():
-			busy = append(busy, t.name()+" is handling a packet or ending")
-		case t.deferred.Load() > 0:
-			busy = append(busy, t.name()+" has a write to finish")
+	b.eachConn(func(t *tap.Conn) {
+		n, doing := t.Activity()
+		reads[t.ID()] = n
+		if doing != "" {
+			busy = append(busy, t.Name()+" "+doing)
 		}
 	})
 	sort.Strings(busy)

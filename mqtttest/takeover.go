@@ -29,7 +29,7 @@ import (
 //     meanwhile go out through its write queue: out of order, and twice if
 //     routed before mochi listed the session's messages. The tap holds them
 //     back until mochi has sent the session's messages again, and leaves
-//     the second copies out (resume.go).
+//     the second copies out (resume.go, and the gate in internal/tap/resume.go).
 //   - When a connection whose session ends with it (clean session, or
 //     session expiry 0) closes, attachClient checks IsTakenOver and then
 //     deletes the client ID from the client list; a new client with that
@@ -85,7 +85,7 @@ func (h *hook) OnSessionEstablish(cl *mqtt.Client, pk packets.Packet) {
 	t.onConnackEncoded(func() {
 		useReceiveMaximum(cl, cl.Properties.Props.ReceiveMaximum) // mochi set its quota anew for the session it gave cl
 		if carried {
-			t.resume.close()
+			t.StartResume()
 		}
 		h.takeovers.byID.Delete(cl.ID)
 		h.route.mu.Unlock()
@@ -102,12 +102,12 @@ func (h *hook) OnSessionEstablish(cl *mqtt.Client, pk packets.Packet) {
 // the takeover, as mochi would.
 func (h *hook) awaitHandled(old *mqtt.Client) {
 	t := tapOf(old)
-	if t == nil || t.idle.Load() {
+	if t == nil || t.Idle() {
 		return
 	}
 	h.b.cfg.seams.at(func(s *seams) func() { return s.handledWaits })
 	deadline := shutdownDeadline()
-	for pause := 20 * time.Microsecond; !t.idle.Load() && time.Now().Before(deadline); pause = min(2*pause, time.Millisecond) {
+	for pause := 20 * time.Microsecond; !t.Idle() && time.Now().Before(deadline); pause = min(2*pause, time.Millisecond) {
 		time.Sleep(pause) // a poll of a condition, not a guess at timing
 	}
 }
@@ -120,10 +120,10 @@ func (h *hook) awaitHandled(old *mqtt.Client) {
 func (h *hook) endTakenOver(old *mqtt.Client) {
 	t := tapOf(old)
 	if t != nil {
-		t.expectClose(ClosedByBroker, "session taken over by a new connection with the same client ID")
-		t.limitWrites(shutdownDeadline())
-		t.wover.Store(true)
-		t.markDead() // a fault delay on a write under way ends: what it holds is in the session
+		t.ExpectClose(ClosedByBroker, "session taken over by a new connection with the same client ID")
+		t.LimitWrites(shutdownDeadline())
+		t.TakeOver()
+		t.MarkDead() // a fault delay on a write under way ends: what it holds is in the session
 	}
 	if old.Properties.ProtocolVersion < 5 {
 		old.Stop(packets.ErrSessionTakenOver)
@@ -131,8 +131,7 @@ func (h *hook) endTakenOver(old *mqtt.Client) {
 		_ = h.srv.DisconnectClient(old, packets.ErrSessionTakenOver)
 	}
 	if t != nil { // a barrier: a write under way ends, recorded, before the new connection gets anything
-		t.beginWrites()
-		t.endWrites()
+		t.WriteBarrier()
 	}
 }
 

@@ -18,7 +18,7 @@ import (
 //   - A DISCONNECT, which MQTT 3.1.1 has no server form of, is not sent:
 //     the connection is closed, as MQTT 3.1.1 wants where MQTT 5 sends one.
 //
-// What is not sent is recorded as written after a cut (tapcut.go), and the
+// What is not sent is recorded as written after a cut (internal/tap/cut.go), and the
 // close record says why. SUBACK needs nothing: mochi writes 0x80 for every
 // failure to a client below MQTT 5. The acknowledgements of a PUBLISH, and
 // UNSUBACK, carry no reason code below MQTT 5, and mochi writes none.
@@ -37,7 +37,7 @@ func fitV3(cl *mqtt.Client, pk *packets.Packet) {
 			return
 		}
 		if t != nil {
-			t.cut(ClosedByBroker, fmt.Sprintf("malformed CONNECT (%s): MQTT 3.1.1 closes the connection without CONNACK [MQTT-3.1.4-1]", pk.Properties.ReasonString))
+			t.Cut(ClosedByBroker, fmt.Sprintf("malformed CONNECT (%s): MQTT 3.1.1 closes the connection without CONNACK [MQTT-3.1.4-1]", pk.Properties.ReasonString))
 		}
 	case packets.Disconnect:
 		if t != nil {
@@ -45,7 +45,7 @@ func fitV3(cl *mqtt.Client, pk *packets.Packet) {
 			if why == "" {
 				why = fmt.Sprintf("server DISCONNECT rc=0x%02x", pk.ReasonCode)
 			}
-			t.cut(ClosedByBroker, why+" (MQTT 3 has no server DISCONNECT)")
+			t.Cut(ClosedByBroker, why+" (MQTT 3 has no server DISCONNECT)")
 		}
 	}
 }

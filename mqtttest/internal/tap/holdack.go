@@ -1,4 +1,6 @@
-package mqtttest
+package tap
+
+import "github.com/mqtt-testkit/testkit/record"
 
 // mochi writes some acknowledgements before it has done what they
 // acknowledge, on the goroutine that handles the client's packets:
@@ -23,13 +25,13 @@ package mqtttest
 
 // holdsBack reports whether the tap holds a packet of type t to the client
 // until the broker is done with what it acknowledges.
-func holdsBack(t PacketType) bool {
-	return t == TypeSuback || t == TypePuback || t == TypePubrec
+func holdsBack(t record.PacketType) bool {
+	return t == record.TypeSuback || t == record.TypePuback || t == record.TypePubrec
 }
 
 // flushHeld writes the held bytes. The caller holds wmu and has ended the
 // hold.
-func (t *tapConn) flushHeld() {
+func (t *Conn) flushHeld() {
 	if len(t.held) > 0 {
 		if _, err := t.Conn.Write(t.held); err != nil { // the connection is gone; its next read or write says so
 			t.wfail = err
@@ -49,7 +51,7 @@ func (t *tapConn) flushHeld() {
 // acknowledgement). Otherwise the write under way sends them first thing,
 // or a goroutine does once it ends, so that reading never waits for another
 // write.
-func (t *tapConn) release() {
+func (t *Conn) release() {
 	t.hold.Store(false)
 	if t.wmu.TryLock() {
 		t.flushHeld()
@@ -68,9 +70,9 @@ func (t *tapConn) release() {
 }
 
 // releaseForClose ends the hold and sends the held bytes before the
-// connection closes; a fault delay under way has been woken (markDead), so
+// connection closes; a fault delay under way has been woken (MarkDead), so
 // this does not wait for it.
-func (t *tapConn) releaseForClose() {
+func (t *Conn) releaseForClose() {
 	t.wmu.Lock()
 	t.hold.Store(false)
 	t.flushHeld()

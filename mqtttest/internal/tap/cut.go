@@ -1,6 +1,10 @@
-package mqtttest
+package tap
 
-import "net"
+import (
+	"net"
+
+	"github.com/mqtt-testkit/testkit/record"
+)
 
 // faultAfterCut is the Fault of a record of what the broker wrote to a
 // connection after the tap cut it (a CutBefore or CutAfter fault in either
@@ -14,13 +18,13 @@ const faultAfterCut = "after a cut: not passed on"
 // connection, as withheld (faultAfterCut), and writes nothing. It reports
 // every byte taken, so that mochi does not write them again with its next
 // packet, and net.ErrClosed. The caller holds wmu.
-func (t *tapConn) writeAfterCut(p []byte) (int, error) {
+func (t *Conn) writeAfterCut(p []byte) (int, error) {
 	b := p
 	if len(t.wpend) > 0 {
 		t.wpend = append(t.wpend, p...)
 		b = t.wpend
 	}
-	used, raw := t.recordFrames(ToClient, b, t.wraw, false)
+	used, raw := t.recordFrames(record.ToClient, b, t.wraw, false)
 	t.wraw = raw
 	t.wpend = append(t.wpend[:0], b[used:]...)
 	return len(p), net.ErrClosed

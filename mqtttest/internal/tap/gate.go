@@ -1,4 +1,4 @@
-package mqtttest
+package tap
 
 import "sync/atomic"
 
@@ -39,3 +39,9 @@ func (g *passGate) partition() { g.s.CompareAndSwap(uint32(passing), uint32(part
 
 // heal lets a partitioned connection pass again; a frozen one stays frozen.
 func (g *passGate) heal() { g.s.CompareAndSwap(uint32(partitioned), uint32(passing)) }
+
+// Partition stops the connection, unless a Freeze rule has, until Heal.
+func (t *Conn) Partition() { t.gate.partition() }
+
+// Heal lets a partitioned connection pass again; a frozen one stays frozen.
+func (t *Conn) Heal() { t.gate.heal() }

@@ -1,8 +1,10 @@
-package mqtttest
+package tap
 
 import (
 	"fmt"
 	"net"
+
+	"github.com/mqtt-testkit/testkit/record"
 )
 
 // The read side of the tap: what the broker reads from the client, one
@@ -10,7 +12,7 @@ import (
 
 // Read hands the broker bytes from the client, whole recorded frames at a
 // time, holding back frames a Delay fault has not released yet.
-func (t *tapConn) Read(p []byte) (int, error) {
+func (t *Conn) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
@@ -54,7 +56,7 @@ func (t *tapConn) Read(p []byte) (int, error) {
 
 // fill reads once from the socket and records every frame now complete,
 // adding to rout what the faults let through.
-func (t *tapConn) fill() {
+func (t *Conn) fill() {
 	if len(t.rin) == cap(t.rin) {
 		nb := make([]byte, len(t.rin), max(2048, 2*cap(t.rin)))
 		copy(nb, t.rin)
@@ -69,7 +71,7 @@ func (t *tapConn) fill() {
 	}
 	t.waiting.Store(false)
 	t.rin = t.rin[:len(t.rin)+n]
-	used, raw := t.recordFrames(ToBroker, t.rin, t.rraw, true)
+	used, raw := t.recordFrames(record.ToBroker, t.rin, t.rraw, true)
 	t.rraw = raw
 	rest := t.rin[used:]
 	if t.rcut {
@@ -79,7 +81,7 @@ func (t *tapConn) fill() {
 	if err != nil {
 		t.rerr = err
 		if len(rest) > 0 { // the client stopped mid-frame: still record and forward it
-			t.recordMalformed(ToBroker, rest, fmt.Sprintf("connection ended %d bytes into an unfinished frame", len(rest)))
+			t.recordMalformed(record.ToBroker, rest, fmt.Sprintf("connection ended %d bytes into an unfinished frame", len(rest)))
 			t.rout = append(t.rout, rest...)
 		}
 		t.rin = nil
@@ -90,4 +92,22 @@ func (t *tapConn) fill() {
 	if len(t.rin) == 0 && cap(t.rin) > maxIdleBuffer {
 		t.rin = nil
 	}
+}
+
+// Idle reports whether the broker is in Read having handled every packet
+// it was given, or reads no more.
+func (t *Conn) Idle() bool { return t.idle.Load() }
+
+// Activity returns how many socket reads have returned, and what the broker
+// is doing on the connection: "" when it has handled every packet it was
+// given and waits for the client, with no write left to a goroutine.
+func (t *Conn) Activity() (reads uint64, busy string) {
+	reads = t.reads.Load()
+	switch {
+	case !t.waiting.Load():
+		busy = "is handling a packet or ending"
+	case t.deferred.Load() > 0:
+		busy = "has a write to finish"
+	}
+	return reads, busy
 }

@@ -1,4 +1,4 @@
-package mqtttest
+package tap
 
 import "time"
 
@@ -13,7 +13,7 @@ import "time"
 
 // beginWrites takes wmu and the turn to write, waiting while another writer
 // has it. endWrites gives both back.
-func (t *tapConn) beginWrites() {
+func (t *Conn) beginWrites() {
 	t.wmu.Lock()
 	for t.wturn {
 		t.waitTurn()
@@ -23,7 +23,7 @@ func (t *tapConn) beginWrites() {
 
 // tryBeginWrites takes wmu and the turn to write if both are free at once,
 // and reports whether it did; the caller then calls endWrites.
-func (t *tapConn) tryBeginWrites() bool {
+func (t *Conn) tryBeginWrites() bool {
 	if !t.wmu.TryLock() {
 		return false
 	}
@@ -36,7 +36,7 @@ func (t *tapConn) tryBeginWrites() bool {
 }
 
 // endWrites gives back the turn and wmu, waking any writer waiting for it.
-func (t *tapConn) endWrites() {
+func (t *Conn) endWrites() {
 	t.wturn = false
 	if t.wwaiters > 0 {
 		t.wcond.Broadcast()
@@ -46,22 +46,29 @@ func (t *tapConn) endWrites() {
 
 // waitTurn waits, with wmu held, for the writer that has the turn to give it
 // back. wmu is free while it waits.
-func (t *tapConn) waitTurn() {
+func (t *Conn) waitTurn() {
 	if t.wcond.L == nil {
 		t.wcond.L = &t.wmu
 	}
 	t.wwaiters++
-	t.seams.at(func(s *seams) func() { return s.turnWaits })
+	t.seams.at(func(s *Seams) func() { return s.TurnWaits })
 	t.wcond.Wait()
 	t.wwaiters--
 }
 
 // sleepWithTurn waits until at, or the connection's end (false), keeping the
 // turn to write but not wmu. The caller holds both.
-func (t *tapConn) sleepWithTurn(at time.Time) bool {
+func (t *Conn) sleepWithTurn(at time.Time) bool {
 	t.wmu.Unlock()
-	t.seams.at(func(s *seams) func() { return s.writeSleeps })
+	t.seams.at(func(s *Seams) func() { return s.WriteSleeps })
 	ok := t.sleepUntil(at)
 	t.wmu.Lock()
 	return ok
+}
+
+// WriteBarrier returns once no write to the client is under way: one that
+// was is recorded, and written or not.
+func (t *Conn) WriteBarrier() {
+	t.beginWrites()
+	t.endWrites()
 }

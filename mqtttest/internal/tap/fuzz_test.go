@@ -1,4 +1,4 @@
-package mqtttest
+package tap
 
 import (
 	"bytes"
@@ -27,10 +27,10 @@ func FuzzTapRecordsEveryByte(f *testing.F) {
 	f.Add([]byte("GET / HTTP/1.1\r\n\r\n"), byte(0), false)
 	f.Fuzz(func(t *testing.T, data []byte, version byte, toClient bool) {
 		rec, w := record.NewRecorder(0)
-		tp := &tapConn{rec: w, conn: 1, version: version % 6, rseen: version != 0}
-		dir := ToBroker
+		tp := &Conn{rec: w, faults: rules{}, conn: 1, version: version % 6, rseen: version != 0}
+		dir := record.ToBroker
 		if toClient {
-			dir = ToClient
+			dir = record.ToClient
 		}
 		used, _ := tp.recordFrames(dir, data, false, true)
 		var got []byte
@@ -57,10 +57,10 @@ func FuzzTapRecordsEveryByte(f *testing.F) {
 }
 
 // checkTapRecord checks one record the tap made of bytes going in direction dir.
-func checkTapRecord(t *testing.T, r Record, dir Direction) {
+func checkTapRecord(t *testing.T, r record.Record, dir record.Direction) {
 	t.Helper()
 	if !r.Malformed {
-		d, n, err := DecodePacket(r.Raw, r.Version, dir)
+		d, n, err := record.DecodePacket(r.Raw, r.Version, dir)
 		d.Seq, d.Time, d.Conn, d.ClientID = r.Seq, r.Time, r.Conn, r.ClientID
 		if n != len(r.Raw) || err != nil || !reflect.DeepEqual(d, r) {
 			t.Fatalf("the tap recorded\n%+v\nDecodePacket (n %d, err %v) makes\n%+v", r, n, err, d)
@@ -68,7 +68,7 @@ func checkTapRecord(t *testing.T, r Record, dir Direction) {
 		return
 	}
 	// A malformed record may be bytes that never framed: check what holds for any.
-	if r.Event != EventPacket || r.Dir != dir || len(r.Raw) == 0 || r.Type != PacketType(r.Raw[0]>>4) || r.Err == "" {
+	if r.Event != record.EventPacket || r.Dir != dir || len(r.Raw) == 0 || r.Type != record.PacketType(r.Raw[0]>>4) || r.Err == "" {
 		t.Fatalf("malformed record of % x: event %v, dir %v, type %v, err %q", r.Raw, r.Event, r.Dir, r.Type, r.Err)
 	}
 	if line := r.Line(); strings.ContainsAny(line, "\n\r") {

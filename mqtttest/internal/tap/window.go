@@ -1,10 +1,9 @@
-package mqtttest
+package tap
 
 import (
 	"sync"
 	"sync/atomic"
 
-	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mqtt-testkit/testkit/record"
 )
 
@@ -108,9 +107,9 @@ func (w *window) next() ([]byte, bool) {
 
 // releaseWindow sends the PUBLISH packets the Receive Maximum now has room
 // for: at once if no write is under way, or else from a goroutine once it
-// has the turn to write (tapturn.go), so that reading never waits for
+// has the turn to write (turn.go), so that reading never waits for
 // another write.
-func (t *tapConn) releaseWindow() {
+func (t *Conn) releaseWindow() {
 	if t.tryBeginWrites() {
 		t.sendHeldPublishes()
 		t.endWrites()
@@ -127,7 +126,7 @@ func (t *tapConn) releaseWindow() {
 
 // sendHeldPublishes records and sends the PUBLISH packets there is room
 // for. The caller holds wmu and the turn to write.
-func (t *tapConn) sendHeldPublishes() {
+func (t *Conn) sendHeldPublishes() {
 	if t.writesEnded() {
 		return
 	}
@@ -143,7 +142,7 @@ func (t *tapConn) sendHeldPublishes() {
 
 // isQoSPublish reports whether frame is a QoS 1 or 2 PUBLISH.
 func isQoSPublish(frame []byte) bool {
-	return PacketType(frame[0]>>4) == TypePublish && (frame[0]>>1)&3 != 0
+	return record.PacketType(frame[0]>>4) == record.TypePublish && (frame[0]>>1)&3 != 0
 }
 
 // publishID returns the packet ID of a QoS 1 or 2 PUBLISH frame.
@@ -165,27 +164,21 @@ func publishID(frame []byte) (uint16, bool) {
 // ackID returns the packet ID of a frame that ends a QoS flow of the
 // broker's: PUBACK, PUBCOMP, or PUBREC with a reason code of 0x80 or more.
 func ackID(frame []byte) (uint16, bool) {
-	typ := PacketType(frame[0] >> 4)
-	if typ != TypePuback && typ != TypePubcomp && typ != TypePubrec {
+	typ := record.PacketType(frame[0] >> 4)
+	if typ != record.TypePuback && typ != record.TypePubcomp && typ != record.TypePubrec {
 		return 0, false
 	}
 	_, h, err := record.FrameLength(frame)
 	if err != nil || len(frame) < h+2 {
 		return 0, false
 	}
-	if typ == TypePubrec && (len(frame) < h+3 || frame[h+2] < 0x80) {
+	if typ == record.TypePubrec && (len(frame) < h+3 || frame[h+2] < 0x80) {
 		return 0, false
 	}
 	return uint16(frame[h])<<8 | uint16(frame[h+1]), true
 }
 
-// useReceiveMaximum turns mochi's own Receive Maximum queue off for cl and
-// has the tap enforce the client's instead (see above). It runs before any
-// message can be routed to cl: on CONNECT, and again when a takeover has
-// given cl a session (mochi sets the quota anew then).
-func useReceiveMaximum(cl *mqtt.Client, max uint16) {
-	cl.State.Inflight.ResetSendQuota(0)
-	if t := tapOf(cl); t != nil && cl.Properties.ProtocolVersion == 5 {
-		t.window.setReceiveMaximum(max)
-	}
-}
+// SetReceiveMaximum has the tap enforce the Receive Maximum the client
+// asked for in its CONNECT; 0 or 65535 mean no limit. The broker calls it
+// before any message can be routed to the client.
+func (t *Conn) SetReceiveMaximum(n uint16) { t.window.setReceiveMaximum(n) }
