@@ -277,8 +277,7 @@ func newFault(r Rule, set *faultSet) *Fault {
 
 // decide returns what f does to the packet r, counting it, or a zero verdict.
 func (f *Fault) decide(r *Record) tap.Verdict {
-	m := f.match
-	if !m.Match(r) {
+	if !f.match.Match(r) {
 		return tap.Verdict{}
 	}
 	f.mu.Lock()

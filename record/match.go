@@ -284,8 +284,8 @@ func All(ms ...Matcher) Matcher {
 		if types != 0 && types&(1<<r.Type) == 0 || dirs != 0 && dirs&(1<<r.Dir) == 0 {
 			return false // the packet types or direction rule r out: the matchers need not look
 		}
-		for _, m := range ms {
-			if !m.Match(r) {
+		for i := range ms { // by index: a Matcher is too big to copy per packet
+			if !ms[i].Match(r) {
 				return false
 			}
 		}
