@@ -27,7 +27,9 @@ type Broker struct {
 	cfg      *config
 	srv      *mqtt.Server
 	ca       *testCA
-	tcp      *listener
+	tcp      *listener // nil with WithoutTCP
+	mem      *listener // connections in memory (Dial)
+	memSeq   atomic.Uint64
 	tlsL     *listener
 	wsL      *listener
 	log      *slog.Logger   // mochi's logs, and reports of a slow Close
@@ -62,7 +64,11 @@ func NewBroker(t testing.TB, opts ...Option) *Broker {
 	}
 	t.Cleanup(func() {
 		b.Close()
-		b.report(t, "broker "+b.Addr())
+		name := "broker " + b.Addr()
+		if b.cfg.noTCP {
+			name = "broker in memory"
+		}
+		b.report(t, name)
 	})
 	return b
 }
@@ -134,6 +140,9 @@ func (b *Broker) listen(tcpAddr, tlsAddr, wsAddr string) (err error) {
 		opened = append(opened, ln)
 		return newListener(id, ln, tc, b), nil
 	}
+	if b.cfg.noTCP {
+		tcpAddr = ""
+	}
 	tcpL, err := open("tcp", tcpAddr, "MQTT", nil)
 	if err != nil {
 		return err
@@ -147,6 +156,7 @@ func (b *Broker) listen(tcpAddr, tlsAddr, wsAddr string) (err error) {
 		return err
 	}
 	b.tcp, b.tlsL, b.wsL = tcpL, tlsL, wsL
+	b.mem = newListener("memory", newMemListener(&b.memSeq), nil, b)
 	return nil
 }
 
@@ -192,7 +202,7 @@ func (b *Broker) server() *mqtt.Server {
 // listeners returns the broker's open listeners.
 func (b *Broker) listeners() []*listener {
 	var ls []*listener
-	for _, l := range []*listener{b.tcp, b.tlsL, b.wsL} {
+	for _, l := range []*listener{b.tcp, b.tlsL, b.wsL, b.mem} {
 		if l != nil {
 			ls = append(ls, l)
 		}
@@ -257,16 +267,23 @@ func (b *Broker) serverTLS() (*tls.Config, error) {
 	return &tls.Config{Certificates: []tls.Certificate{ca.server}, MinVersion: tls.VersionTLS12}, nil
 }
 
-// Addr returns the TCP address, e.g. "127.0.0.1:41234".
+// Addr returns the TCP address, e.g. "127.0.0.1:41234", or "" with
+// WithoutTCP.
 func (b *Broker) Addr() string {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
-	return b.tcp.Address()
+	return addrOf(b.tcp)
 }
 
 // URL returns the TCP address as a URL, e.g. "tcp://127.0.0.1:41234", the
-// form paho.mqtt.golang and most other clients accept.
-func (b *Broker) URL() string { return "tcp://" + b.Addr() }
+// form paho.mqtt.golang and most other clients accept, or "" with
+// WithoutTCP.
+func (b *Broker) URL() string {
+	if addr := b.Addr(); addr != "" {
+		return "tcp://" + addr
+	}
+	return ""
+}
 
 // WSURL returns the WebSocket URL, e.g. "ws://127.0.0.1:41235/", or "" when
 // WithWebSocket was not given.

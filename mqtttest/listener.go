@@ -23,7 +23,7 @@ const stuckAfter = 5 * time.Second
 // and on Close cuts every connection, even one that never sent CONNECT (which
 // mochi's own listeners leave open, so mochi's Close would wait forever).
 type listener struct {
-	id    string // "tcp", "tls" or "ws"
+	id    string // "tcp", "tls", "ws" or "memory"
 	ln    net.Listener
 	tls   *tls.Config // for "tls"
 	b     *Broker

@@ -31,6 +31,8 @@ func brokerOption(name string, f func(*config) error) Option {
 // config is what the options set; buildOptions fills in the defaults.
 type config struct {
 	addr           string
+	addrSet        bool // WithAddr was given
+	noTCP          bool // WithoutTCP: connections in memory only (Broker.Dial)
 	webSocket      bool
 	tls            bool
 	certFile       string
@@ -78,6 +80,9 @@ func buildOptions(opts []Option) (*config, error) {
 			errs = append(errs, err)
 		}
 	}
+	if c.noTCP && c.addrSet {
+		errs = append(errs, errors.New("WithAddr and WithoutTCP both given: choose one"))
+	}
 	if c.logger != nil && c.testLogs {
 		errs = append(errs, errors.New("WithLogger and WithLogs both given: choose one"))
 	}
@@ -94,9 +99,17 @@ func WithAddr(addr string) Option {
 		if addr == "" {
 			return errors.New("WithAddr: empty address (use 127.0.0.1:0 for a free port)")
 		}
-		c.addr = addr
+		c.addr, c.addrSet = addr, true
 		return nil
 	})
+}
+
+// WithoutTCP starts the broker with no TCP listener: clients connect in
+// memory, through Broker.Dial, and the broker takes no port. This is the
+// broker for a test in a testing/synctest bubble, where a socket would hang
+// the bubble (see Broker.Dial). Addr and URL return "".
+func WithoutTCP() Option {
+	return brokerOption("WithoutTCP", func(c *config) error { c.noTCP = true; return nil })
 }
 
 // WithWebSocket adds an MQTT-over-WebSocket listener on its own free

@@ -34,7 +34,7 @@ func (b *Broker) Restart(keepSessions bool) error {
 		what = "sessions kept"
 	}
 	b.w.Add(Record{Event: EventRestart, Reason: what})
-	tcpAddr, tlsAddr, wsAddr := b.tcp.Address(), addrOf(b.tlsL), addrOf(b.wsL)
+	tcpAddr, tlsAddr, wsAddr := addrOf(b.tcp), addrOf(b.tlsL), addrOf(b.wsL)
 	_ = b.srv.Close() // our listeners close and wait for every connection
 	b.hook.retire()
 	var snap *snapshot

@@ -1,0 +1,94 @@
+package mqtttest
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"sync"
+	"sync/atomic"
+
+	"github.com/mqtt-testkit/testkit/mqtttest/internal/memconn"
+)
+
+// Dial connects to the broker in memory, with no socket and no port: the
+// connection goes through the same tap, recorder and faults as one over
+// TCP, and its records name the listener "memory". It waits while a
+// Restart is under way, and returns an error that wraps ErrClosed after
+// Close, or ctx's error.
+//
+// The connection is the caller's to close, or the client library's that it
+// is handed to:
+//
+//	paho.mqtt.golang   opts.SetCustomOpenConnectionFn(func(*url.URL, mqtt.ClientOptions) (net.Conn, error) { return b.Dial(ctx) })
+//	eclipse/paho.golang  conn, err := b.Dial(ctx); paho.NewClient(paho.ClientConfig{Conn: conn})
+//	autopaho           cfg.AttemptConnection = func(ctx context.Context, _ autopaho.ClientConfig, _ *url.URL) (net.Conn, error) { return b.Dial(ctx) }
+//	package fake       fake.New(t, conn)
+//
+// A connection in memory behaves as TCP does for a client library (see
+// Broker.DialContext), and a broker made with WithoutTCP inside a
+// testing/synctest bubble runs MQTT's timers (keepalive, will delay,
+// session expiry) on the bubble's clock.
+func (b *Broker) Dial(ctx context.Context) (net.Conn, error) {
+	b.mu.RLock() // a Restart finishes first, and the listener it opens takes the connection
+	defer b.mu.RUnlock()
+	if b.closed.Load() {
+		return nil, closedError{"broker", "Dial has nothing to connect to"}
+	}
+	return b.mem.ln.(*memListener).dial(ctx)
+}
+
+// DialContext is Dial with the signature of net.Dialer.DialContext, for
+// clients that take a dialer: network and address are ignored.
+func (b *Broker) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
+	return b.Dial(ctx)
+}
+
+// memListener is the net.Listener of connections in memory: dial queues
+// the broker's end of a new connection, and Accept hands it to the
+// broker's listener, which taps it as it does a TCP connection.
+type memListener struct {
+	conns chan net.Conn
+	done  chan struct{} // closed by Close
+	once  sync.Once
+	seq   *atomic.Uint64 // numbers the clients' ends, across restarts
+}
+
+func newMemListener(seq *atomic.Uint64) *memListener {
+	return &memListener{conns: make(chan net.Conn), done: make(chan struct{}), seq: seq}
+}
+
+// dial makes a connection and waits for the listener to accept it.
+func (l *memListener) dial(ctx context.Context) (net.Conn, error) {
+	client, broker := memconn.Pipe(fmt.Sprintf("memory-client-%d", l.seq.Add(1)), "memory")
+	select {
+	case l.conns <- broker:
+		return client, nil
+	case <-l.done:
+		client.Close()
+		broker.Close()
+		return nil, closedError{"broker", "Dial has nothing to connect to"}
+	case <-ctx.Done():
+		client.Close()
+		broker.Close()
+		return nil, fmt.Errorf("mqtttest: Dial: %w", ctx.Err())
+	}
+}
+
+// Accept returns the broker's end of the next connection Dial makes.
+func (l *memListener) Accept() (net.Conn, error) {
+	select {
+	case c := <-l.conns:
+		return c, nil
+	case <-l.done:
+		return nil, net.ErrClosed
+	}
+}
+
+// Close ends Accept and every Dial waiting on it.
+func (l *memListener) Close() error {
+	l.once.Do(func() { close(l.done) })
+	return nil
+}
+
+// Addr returns "memory".
+func (l *memListener) Addr() net.Addr { return memconn.Addr("memory") }
