@@ -4,11 +4,12 @@
 //
 // The packages:
 //
-//	mqtttest/      the embedded broker (mochi-mqtt), faults, the proxy; its wire tap in mqtttest/internal/tap
-//	record/        what the tap records: Record, Recorder, matchers, transcript, JSON Lines, the decoder
-//	assert/        MQTT assertions over recordings (assert/require stops the test)
-//	fake/          a scripted raw client that misbehaves on purpose, and fake devices
-//	cmd/mqtttest/  the same broker as a command, for CI pipelines in any language
+//	mqtttest/          the embedded broker (mochi-mqtt), faults, the proxy, connections in memory; its wire tap in mqtttest/internal/tap
+//	mqtttest/memdial/  plugs paho.mqtt.golang and autopaho into connections in memory (Broker.Dial)
+//	record/            what the tap records: Record, Recorder, matchers, transcript, JSON Lines, the decoder
+//	assert/            MQTT assertions over recordings (assert/require stops the test)
+//	fake/              a scripted raw client that misbehaves on purpose, and fake devices
+//	cmd/mqtttest/      the same broker as a command, for CI pipelines in any language
 //
 // The main flow, in a test:
 //

@@ -14,10 +14,11 @@ import (
 type brokerConn struct {
 	*tap.Conn
 
-	route       routeState  // routing this connection's goroutine does (route.go)
-	willRouting atomic.Bool // the client's will is being routed (route.go)
-	flow        flowGate    // backpressure (flow.go)
-	seams       *seams      // this package's tests only
+	route       routeState    // routing this connection's goroutine does (route.go)
+	willRouting atomic.Bool   // the client's will is being routed (route.go)
+	flow        flowGate      // backpressure (flow.go)
+	keepalive   atomic.Uint32 // the client's keepalive in seconds, once it is connected (keepalive.go)
+	seams       *seams        // this package's tests only
 
 	mu        sync.Mutex // guards the fields below
 	ending    string     // why the client's session ends with the connection; "" while it does not

@@ -36,6 +36,13 @@
 // Broker.Disconnect act on the whole broker or one client. NewProxy puts the
 // same tap, recorder and faults in front of any other broker.
 //
+// Broker.Dial connects a client in memory, through the same tap: no
+// socket, no port (WithoutTCP starts a broker with none), and inside a
+// testing/synctest bubble MQTT's timers (keepalive, will delay, session
+// expiry) run on the bubble's clock, so a test of them takes milliseconds
+// and the recording's times are exact. Package memdial plugs the client
+// libraries in.
+//
 // Broker.Settle waits until the broker has finished with everything it has
 // read (handled, routed, written): the barrier in front of a check that
 // something did not happen. Broker.WaitOffline waits until it has handled a

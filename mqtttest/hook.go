@@ -46,10 +46,12 @@ func (h *hook) Provides(b byte) bool {
 
 // OnConnect names the tapped connection after the client, before the
 // CONNACK: mochi has by now assigned an ID to a v3 client that sent none. It
-// also has the tap enforce the client's Receive Maximum.
+// also notes the client's keepalive (keepalive.go) and has the tap enforce
+// its Receive Maximum.
 func (h *hook) OnConnect(cl *mqtt.Client, pk packets.Packet) error {
 	if t := tapOf(cl); t != nil {
 		t.SetClientID(cl.ID)
+		t.keepalive.Store(uint32(cl.State.Keepalive))
 	}
 	useReceiveMaximum(cl, pk.Properties.ReceiveMaximum) // window.go
 	return nil

@@ -6,6 +6,7 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"testing"
 
 	"github.com/mqtt-testkit/testkit/mqtttest/internal/memconn"
 )
@@ -17,17 +18,22 @@ import (
 // Close, or ctx's error.
 //
 // The connection is the caller's to close, or the client library's that it
-// is handed to:
+// is handed to. Package memdial plugs it into the client libraries:
+// memdial.Paho for paho.mqtt.golang's SetCustomOpenConnectionFn,
+// memdial.AutoPaho for autopaho's AttemptConnection; eclipse/paho.golang's
+// ClientConfig.Conn and fake.New take b.Conn(t).
 //
-//	paho.mqtt.golang   opts.SetCustomOpenConnectionFn(func(*url.URL, mqtt.ClientOptions) (net.Conn, error) { return b.Dial(ctx) })
-//	eclipse/paho.golang  conn, err := b.Dial(ctx); paho.NewClient(paho.ClientConfig{Conn: conn})
-//	autopaho           cfg.AttemptConnection = func(ctx context.Context, _ autopaho.ClientConfig, _ *url.URL) (net.Conn, error) { return b.Dial(ctx) }
-//	package fake       fake.New(t, conn)
+// A connection in memory behaves as TCP does for a client library: bytes
+// in order, a write that waits while 256 KiB are unread, deadlines,
+// half-close, and an EOF once the other end closes. It is also a
+// sync.Locker, which eclipse/paho.golang needs to write each packet whole.
 //
-// A connection in memory behaves as TCP does for a client library (see
-// Broker.DialContext), and a broker made with WithoutTCP inside a
-// testing/synctest bubble runs MQTT's timers (keepalive, will delay,
-// session expiry) on the bubble's clock.
+// In a testing/synctest bubble, a broker made WithoutTCP and its clients
+// connected through Dial run on the bubble's clock: keepalive, will delay
+// and session expiry take no wall time, and the recording's times are
+// exact. A TCP or TLS socket would hang the bubble (a goroutine blocked on a
+// socket is never durably blocked), so clients such as mosquitto_pub,
+// which open their own sockets, cannot join a bubble.
 func (b *Broker) Dial(ctx context.Context) (net.Conn, error) {
 	b.mu.RLock() // a Restart finishes first, and the listener it opens takes the connection
 	defer b.mu.RUnlock()
@@ -35,6 +41,20 @@ func (b *Broker) Dial(ctx context.Context) (net.Conn, error) {
 		return nil, closedError{"broker", "Dial has nothing to connect to"}
 	}
 	return b.mem.ln.(*memListener).dial(ctx)
+}
+
+// Conn is Dial for a test: it returns a new connection to the broker in
+// memory, fails t at once if there can be none (the broker is closed), and
+// registers its Close with t.Cleanup (closing a connection twice is
+// harmless, so it may be handed to a client library that closes it too).
+func (b *Broker) Conn(t testing.TB) net.Conn {
+	t.Helper()
+	c, err := b.Dial(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
 }
 
 // DialContext is Dial with the signature of net.Dialer.DialContext, for
