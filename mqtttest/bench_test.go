@@ -6,9 +6,15 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/url"
+	"os"
+	"runtime"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -105,11 +111,20 @@ type benchClient struct {
 
 // connectBenchClient connects a client with a new ID and subscribes it.
 func connectBenchClient(url string) (*benchClient, error) {
+	return connectBenchClientVia(url, nil)
+}
+
+// connectBenchClientVia is connectBenchClient with the connection opened by
+// open, when it is not nil (a connection in memory).
+func connectBenchClientVia(url string, open paho.OpenConnectionFunc) (*benchClient, error) {
 	id := fmt.Sprintf("bench-%d", benchClientSeq.Add(1))
 	c := &benchClient{id: id, topic: "bench/" + id, got: make(chan paho.Message, 1), timer: time.NewTimer(benchWait)}
 	c.timer.Stop()
 	o := paho.NewClientOptions().AddBroker(url).SetClientID(id).
 		SetAutoReconnect(false).SetConnectRetry(false).SetConnectTimeout(benchWait)
+	if open != nil {
+		o.SetCustomOpenConnectionFn(open)
+	}
 	c.Client = paho.NewClient(o)
 	if err := benchToken(c.Connect()); err != nil {
 		c.Disconnect(benchQuiesce) // stops paho's goroutines if the connect timed out
@@ -173,8 +188,14 @@ func benchToken(tok paho.Token) error {
 
 // BenchmarkStartClose measures starting a broker on a free loopback port and
 // closing it, with no client.
+//
+// mqtttest-memory is a broker WithoutTCP: no socket at all.
 func BenchmarkStartClose(b *testing.B) {
-	for _, impl := range benchImpls {
+	impls := append(benchImpls[:len(benchImpls):len(benchImpls)], struct {
+		name  string
+		start func() (benchBroker, error)
+	}{"mqtttest-memory", func() (benchBroker, error) { return Start(WithoutTCP()) }})
+	for _, impl := range impls {
 		b.Run(impl.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
@@ -234,28 +255,44 @@ func startWithIdleRules() (benchBroker, error) {
 }
 
 // BenchmarkTestLifecycle measures what one typical test costs: start the
-// broker, connect a client, subscribe, publish at QoS 1 and receive it,
-// disconnect the client, close the broker.
+// broker, connect a paho.mqtt.golang client, subscribe, publish at QoS 1 and
+// receive it, disconnect the client, close the broker: over TCP, and in
+// memory (a broker WithoutTCP, the client connected through Dial).
 func BenchmarkTestLifecycle(b *testing.B) {
 	payload := []byte("21.5")
-	b.Run("mqtttest", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			if err := benchLifecycle(payload); err != nil {
-				b.Fatal(err)
-			}
+	for _, memory := range []bool{false, true} {
+		name := "tcp"
+		if memory {
+			name = "memory"
 		}
-	})
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := benchLifecycle(payload, memory); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }
 
 // benchLifecycle is one iteration of BenchmarkTestLifecycle.
-func benchLifecycle(payload []byte) error {
-	br, err := Start()
+func benchLifecycle(payload []byte, memory bool) error {
+	var opts []Option
+	if memory {
+		opts = append(opts, WithoutTCP())
+	}
+	br, err := Start(opts...)
 	if err != nil {
 		return err
 	}
 	defer br.Close()
-	c, err := connectBenchClient(br.URL())
+	addr, open := br.URL(), paho.OpenConnectionFunc(nil)
+	if memory {
+		addr = "tcp://in-memory:1883" // not dialled
+		open = func(*url.URL, paho.ClientOptions) (net.Conn, error) { return br.Dial(context.Background()) }
+	}
+	c, err := connectBenchClientVia(addr, open)
 	if err != nil {
 		return err
 	}
@@ -455,4 +492,73 @@ func rawConnect(id string, clean bool) []byte {
 func rawSubscribe(filter string, qos byte) []byte {
 	body := append(append([]byte{0, 1, 0, byte(len(filter))}, filter...), qos)
 	return append([]byte{0x82, byte(len(body))}, body...)
+}
+
+// BenchmarkIdleBrokers starts 10,000 brokers WithoutTCP, all alive at once,
+// as a suite that starts a broker per parallel test might, and reports what
+// each costs: its start, the heap and resident memory it holds, its
+// goroutines, and the CPU the 10,000 use while idle (mochi's event loop
+// wakes each broker once a second). One iteration takes several seconds:
+// run it with -benchtime 1x.
+func BenchmarkIdleBrokers(b *testing.B) {
+	const n = 10000
+	for b.Loop() {
+		runtime.GC()
+		var before runtime.MemStats
+		runtime.ReadMemStats(&before)
+		rss0, goroutines0 := residentBytes(b), runtime.NumGoroutine()
+		brokers := make([]*Broker, 0, n)
+		start := time.Now()
+		for range n {
+			br, err := Start(WithoutTCP())
+			if err != nil {
+				b.Fatal(err)
+			}
+			brokers = append(brokers, br)
+		}
+		took := time.Since(start)
+		runtime.GC()
+		var after runtime.MemStats
+		runtime.ReadMemStats(&after)
+		rss, goroutines := residentBytes(b), runtime.NumGoroutine()
+		cpu0 := cpuTime(b)
+		time.Sleep(2 * time.Second) // idle: the measure is of what happens meanwhile, not a wait for something
+		idleCPU := cpuTime(b) - cpu0
+		for _, br := range brokers {
+			br.Close()
+		}
+		b.ReportMetric(float64(took.Microseconds())/n, "µs-start/broker")
+		b.ReportMetric(float64(after.HeapInuse-before.HeapInuse)/n/1024, "KiB-heap/broker")
+		b.ReportMetric(float64(rss-rss0)/n/1024, "KiB-rss/broker")
+		b.ReportMetric(float64(goroutines-goroutines0)/n, "goroutines/broker")
+		b.ReportMetric(idleCPU.Seconds()/2*100, "%CPU-idle-10k")
+	}
+}
+
+// residentBytes returns the process's resident memory (VmRSS).
+func residentBytes(b *testing.B) uint64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		b.Skipf("no /proc/self/status to read resident memory from: %v", err)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, err := strconv.ParseUint(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			if err != nil {
+				b.Fatalf("VmRSS line %q: %v", line, err)
+			}
+			return kb * 1024
+		}
+	}
+	b.Skip("no VmRSS in /proc/self/status")
+	return 0
+}
+
+// cpuTime returns the CPU time the process has used, user and system.
+func cpuTime(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

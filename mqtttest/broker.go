@@ -164,7 +164,15 @@ func (b *Broker) listen(tcpAddr, tlsAddr, wsAddr string) (err error) {
 // of snap when it is not nil. On error the listeners are closed.
 func (b *Broker) serve(snap *snapshot) error {
 	h := &hook{b: b}
-	b.srv = mqtt.New(serverOptions(slog.New(mochiLog{next: b.logs, hook: h}), b.cfg))
+	opts := serverOptions(slog.New(mochiLog{next: b.logs, hook: h}), b.cfg)
+	// mqtt.New makes the inline client (Broker.Publish) with a write queue
+	// of MaximumClientWritesPending places, 64 KiB at the default 8192, two
+	// thirds of an idle broker's memory; nothing is ever written to it, as
+	// it subscribes to nothing. The clients that connect get the full queue.
+	pending := opts.Capabilities.MaximumClientWritesPending
+	opts.Capabilities.MaximumClientWritesPending = 1
+	b.srv = mqtt.New(opts)
+	opts.Capabilities.MaximumClientWritesPending = pending
 	h.srv, b.hook = b.srv, h
 	fail := func(err error) error {
 		for _, l := range b.listeners() {
