@@ -29,6 +29,7 @@ type Broker struct {
 	ca       *testCA
 	tcp      *listener // nil with WithoutTCP
 	mem      *listener // connections in memory (Dial)
+	memTLS   *listener // TLS in memory (DialTLS), with WithTLS or WithTLSFiles
 	memSeq   atomic.Uint64
 	tlsL     *listener
 	wsL      *listener
@@ -141,7 +142,7 @@ func (b *Broker) listen(tcpAddr, tlsAddr, wsAddr string) (err error) {
 		return newListener(id, ln, tc, b), nil
 	}
 	if b.cfg.noTCP {
-		tcpAddr = ""
+		tcpAddr, tlsAddr, wsAddr = "", "", ""
 	}
 	tcpL, err := open("tcp", tcpAddr, "MQTT", nil)
 	if err != nil {
@@ -156,7 +157,10 @@ func (b *Broker) listen(tcpAddr, tlsAddr, wsAddr string) (err error) {
 		return err
 	}
 	b.tcp, b.tlsL, b.wsL = tcpL, tlsL, wsL
-	b.mem = newListener("memory", newMemListener(&b.memSeq), nil, b)
+	b.mem, b.memTLS = newListener("memory", newMemListener(&b.memSeq), nil, b), nil
+	if b.tlsConf != nil {
+		b.memTLS = newListener("memory-tls", newMemListener(&b.memSeq), b.tlsConf, b)
+	}
 	return nil
 }
 
@@ -210,7 +214,7 @@ func (b *Broker) server() *mqtt.Server {
 // listeners returns the broker's open listeners.
 func (b *Broker) listeners() []*listener {
 	var ls []*listener
-	for _, l := range []*listener{b.tcp, b.tlsL, b.wsL, b.mem} {
+	for _, l := range []*listener{b.tcp, b.tlsL, b.wsL, b.mem, b.memTLS} {
 		if l != nil {
 			ls = append(ls, l)
 		}

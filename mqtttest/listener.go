@@ -23,9 +23,9 @@ const stuckAfter = 5 * time.Second
 // and on Close cuts every connection, even one that never sent CONNECT (which
 // mochi's own listeners leave open, so mochi's Close would wait forever).
 type listener struct {
-	id    string // "tcp", "tls", "ws" or "memory"
+	id    string // "tcp", "tls", "ws", "memory" or "memory-tls"
 	ln    net.Listener
-	tls   *tls.Config // for "tls"
+	tls   *tls.Config // for "tls" and "memory-tls"
 	b     *Broker
 	conns connSet
 
@@ -98,7 +98,7 @@ func (l *listener) serveWebSocket(establish listeners.EstablishFn) {
 
 // handle taps one connection and hands it to the broker until it ends.
 func (l *listener) handle(c, raw net.Conn, establish listeners.EstablishFn) {
-	t := l.b.tap(c, raw, tap.Config{Listener: l.id, MaxPacket: l.b.cfg.maxPacketSize, Seams: l.b.cfg.seams.tap()})
+	t := l.b.tap(c, raw, tap.Config{Listener: l.id, MaxPacket: l.b.cfg.maxPacketSize, TLS: l.tls != nil, Seams: l.b.cfg.seams.tap()})
 	if !l.conns.add(t) { // Close has already cut the others; this one never reaches the broker
 		t.Cut(ClosedByBroker, "broker closed")
 		t.Finish(nil)

@@ -2,6 +2,8 @@ package mqtttest
 
 import (
 	"context"
+	"crypto/tls"
+	"errors"
 	"fmt"
 	"net"
 	"sync"
@@ -21,7 +23,7 @@ import (
 // is handed to. Package memdial plugs it into the client libraries:
 // memdial.Paho for paho.mqtt.golang's SetCustomOpenConnectionFn,
 // memdial.AutoPaho for autopaho's AttemptConnection; eclipse/paho.golang's
-// ClientConfig.Conn and fake.New take b.Conn(t).
+// ClientConfig.Conn and fake.New take b.Conn(t). DialTLS connects over TLS.
 //
 // A connection in memory behaves as TCP does for a client library: bytes
 // in order, a write that waits while 256 KiB are unread, deadlines,
@@ -31,7 +33,7 @@ import (
 // In a testing/synctest bubble, a broker made WithoutTCP and its clients
 // connected through Dial run on the bubble's clock: keepalive, will delay
 // and session expiry take no wall time, and the recording's times are
-// exact. A TCP or TLS socket would hang the bubble (a goroutine blocked on a
+// exact. A socket would hang the bubble (a goroutine blocked on a
 // socket is never durably blocked), so clients such as mosquitto_pub,
 // which open their own sockets, cannot join a bubble.
 func (b *Broker) Dial(ctx context.Context) (net.Conn, error) {
@@ -41,6 +43,40 @@ func (b *Broker) Dial(ctx context.Context) (net.Conn, error) {
 		return nil, closedError{"broker", "Dial has nothing to connect to"}
 	}
 	return b.mem.ln.(*memListener).dial(ctx)
+}
+
+// DialTLS connects to the broker in memory over TLS: the broker's end is
+// a TLS server with the certificate of WithTLS or WithTLSFiles, and the
+// connection returned has completed its handshake with cfg, or with
+// TLSConfig (which trusts the generated CA) when cfg is nil. Its records
+// name the listener "memory-tls". It returns an error for a broker without
+// WithTLS or WithTLSFiles, for a nil cfg with WithTLSFiles, and for a
+// handshake that fails (an untrusted certificate, a wrong server name).
+func (b *Broker) DialTLS(ctx context.Context, cfg *tls.Config) (net.Conn, error) {
+	if b.memTLS == nil && !b.closed.Load() {
+		return nil, errors.New("mqtttest: DialTLS: the broker has no TLS (start it WithTLS or WithTLSFiles)")
+	}
+	if cfg == nil {
+		if cfg = b.TLSConfig(); cfg == nil {
+			return nil, errors.New("mqtttest: DialTLS: no *tls.Config given, and the broker's certificate is yours (WithTLSFiles): give one that trusts it")
+		}
+	}
+	b.mu.RLock()
+	if b.closed.Load() {
+		b.mu.RUnlock()
+		return nil, closedError{"broker", "DialTLS has nothing to connect to"}
+	}
+	raw, err := b.memTLS.ln.(*memListener).dial(ctx)
+	b.mu.RUnlock()
+	if err != nil {
+		return nil, err
+	}
+	c := tls.Client(raw, cfg)
+	if err := c.HandshakeContext(ctx); err != nil {
+		raw.Close()
+		return nil, fmt.Errorf("mqtttest: DialTLS: TLS handshake: %w", err)
+	}
+	return c, nil
 }
 
 // Conn is Dial for a test: it returns a new connection to the broker in

@@ -2,6 +2,7 @@ package mqtttest_test
 
 import (
 	"context"
+	"strings"
 	"net"
 	"net/url"
 	"testing"
@@ -92,5 +93,25 @@ func TestDialFaultsAndRestart(t *testing.T) {
 	b.Close()
 	if _, err := b.Dial(ctx); err == nil {
 		t.Error("Dial after Close succeeded")
+	}
+}
+
+// TestMemoryOptionErrors: what cannot work in memory is refused with the
+// reason.
+func TestMemoryOptionErrors(t *testing.T) {
+	for _, c := range []struct {
+		opts []mqtttest.Option
+		want string
+	}{
+		{[]mqtttest.Option{mqtttest.WithoutTCP(), mqtttest.WithWebSocket()}, "WebSocket needs a socket"},
+		{[]mqtttest.Option{mqtttest.WithoutTCP(), mqtttest.WithAddr("127.0.0.1:0")}, "WithAddr and WithoutTCP"},
+	} {
+		if _, err := mqtttest.Start(c.opts...); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("Start: %v, want an error that says %q", err, c.want)
+		}
+	}
+	b := mqtttest.NewBroker(t, mqtttest.WithoutTCP())
+	if _, err := b.DialTLS(context.Background(), nil); err == nil || !strings.Contains(err.Error(), "WithTLS") {
+		t.Errorf("DialTLS on a broker without TLS: %v, want an error that names WithTLS", err)
 	}
 }

@@ -83,6 +83,9 @@ func buildOptions(opts []Option) (*config, error) {
 	if c.noTCP && c.addrSet {
 		errs = append(errs, errors.New("WithAddr and WithoutTCP both given: choose one"))
 	}
+	if c.noTCP && c.webSocket {
+		errs = append(errs, errors.New("WithWebSocket and WithoutTCP both given: WebSocket needs a socket (there is no WebSocket in memory)"))
+	}
 	if c.logger != nil && c.testLogs {
 		errs = append(errs, errors.New("WithLogger and WithLogs both given: choose one"))
 	}
@@ -104,10 +107,12 @@ func WithAddr(addr string) Option {
 	})
 }
 
-// WithoutTCP starts the broker with no TCP listener: clients connect in
-// memory, through Broker.Dial, and the broker takes no port. This is the
-// broker for a test in a testing/synctest bubble, where a socket would hang
-// the bubble (see Broker.Dial). Addr and URL return "".
+// WithoutTCP starts the broker with no socket at all: clients connect in
+// memory, through Broker.Dial (Broker.DialTLS with WithTLS), and the broker
+// takes no port. This is the broker for a test in a testing/synctest
+// bubble, where a socket would hang the bubble (see Broker.Dial). Addr,
+// URL and the TLS addresses return "". WithWebSocket, which needs a socket,
+// cannot go with it.
 func WithoutTCP() Option {
 	return brokerOption("WithoutTCP", func(c *config) error { c.noTCP = true; return nil })
 }

@@ -222,3 +222,26 @@ func TestVirtualIdleHour(t *testing.T) {
 		}
 	})
 }
+
+// TestVirtualTLS: TLS in memory runs in a bubble too: a client that
+// connects over TLS with a keepalive of 4 s and then says nothing is
+// closed at exactly +6 s; its records are on the listener "memory-tls".
+func TestVirtualTLS(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		b := mqtttest.NewBroker(t, mqtttest.WithoutTCP(), mqtttest.WithTLS())
+		start := time.Now()
+		conn, err := b.DialTLS(t.Context(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dev := fake.New(t, conn)
+		dev.Connect(fake.Connect{ClientID: "dev", CleanStart: true, Keepalive: 4})
+		if _, err := b.Recorder().WaitFor(t.Context(), mqtttest.ClientID("dev"), mqtttest.Closed()); err != nil {
+			t.Fatal(err)
+		}
+		closed := wantAt(t, b, start, []time.Duration{6 * time.Second}, mqtttest.ClientID("dev"), mqtttest.Closed())
+		if closed[0].Listener != "memory-tls" {
+			t.Errorf("the connection is on %q, want \"memory-tls\"", closed[0].Listener)
+		}
+	})
+}

@@ -2,6 +2,8 @@ package memdial_test
 
 import (
 	"context"
+	"crypto/tls"
+	"strings"
 	"net/url"
 	"testing"
 	"time"
@@ -82,5 +84,34 @@ func TestAutoPahoAcrossRestart(t *testing.T) {
 	}
 	if rs[1].Listener != "memory" {
 		t.Errorf("the second connection is on %q, want \"memory\"", rs[1].Listener)
+	}
+}
+
+// TestPahoTLS: with a tls:// broker URL, memdial.Paho connects over TLS in
+// memory with the client's TLSConfig; a configuration that does not trust
+// the broker's CA is refused.
+func TestPahoTLS(t *testing.T) {
+	b := mqtttest.NewBroker(t, mqtttest.WithoutTCP(), mqtttest.WithTLS())
+	connect := func(id string, cfg *tls.Config) error {
+		opts := pahomqtt.NewClientOptions().AddBroker("tls://unused:8883").SetClientID(id).
+			SetTLSConfig(cfg).SetConnectTimeout(10 * time.Second).SetCustomOpenConnectionFn(memdial.Paho(b))
+		c := pahomqtt.NewClient(opts)
+		tok := c.Connect()
+		if !tok.WaitTimeout(10 * time.Second) {
+			t.Fatalf("connect %s: no answer", id)
+		}
+		if tok.Error() == nil {
+			c.Disconnect(1000)
+		}
+		return tok.Error()
+	}
+	if err := connect("trusting", b.TLSConfig()); err != nil {
+		t.Fatalf("a client that trusts the CA could not connect: %v", err)
+	}
+	if rs := b.Recorder().Find(mqtttest.ClientID("trusting"), mqtttest.Type(mqtttest.TypeConnack)); len(rs) != 1 || rs[0].Listener != "memory-tls" {
+		t.Fatalf("want one CONNACK on the listener \"memory-tls\", got:\n%s", b.Recorder().Transcript())
+	}
+	if err := connect("wary", &tls.Config{ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12}); err == nil || !strings.Contains(err.Error(), "certificate") {
+		t.Fatalf("a client that does not trust the CA: %v, want a certificate error", err)
 	}
 }

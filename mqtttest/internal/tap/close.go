@@ -62,7 +62,7 @@ func (t *Conn) readEnded(err error) {
 		}
 		t.mu.Unlock()
 	}
-	if by == record.ClosedByClient && t.listener == "tls" && !t.rseen && !errors.Is(err, io.EOF) {
+	if by == record.ClosedByClient && t.tls && !t.rseen && !errors.Is(err, io.EOF) {
 		by, reason = record.ClosedByBroker, "TLS handshake failed: "+err.Error()
 	}
 	t.settle(by, reason, true)

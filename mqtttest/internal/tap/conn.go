@@ -23,6 +23,7 @@ type Conn struct {
 	conn      uint64
 	listener  string
 	maxPacket uint32 // WithMaxPacketSize, to mark larger packets from the client; 0 for none
+	tls       bool   // the broker reads through TLS: a read that fails before the first frame is a failed handshake
 
 	mu       sync.Mutex // guards the fields below
 	clientID string
@@ -91,6 +92,7 @@ type Config struct {
 	Conn      uint64         // the connection's number in the records
 	Listener  string         // the listener's name in the records; "proxy" for a proxy's, which holds no acknowledgement back (holdack.go)
 	MaxPacket uint32         // the broker's maximum packet size, to mark larger packets from the client; 0 for none
+	TLS       bool           // the connection is TLS on the broker's side
 	Seams     *Seams         // tests only; nil outside them
 }
 
@@ -99,7 +101,7 @@ type Config struct {
 // hands it to the broker, and calls Finish when the broker is done with it.
 func New(c, raw net.Conn, cfg Config) *Conn {
 	t := &Conn{Conn: c, raw: raw, rec: cfg.Recorder, faults: cfg.Faults, conn: cfg.Conn, listener: cfg.Listener,
-		maxPacket: cfg.MaxPacket, seams: cfg.Seams, done: make(chan struct{}), dead: make(chan struct{})}
+		maxPacket: cfg.MaxPacket, tls: cfg.TLS, seams: cfg.Seams, done: make(chan struct{}), dead: make(chan struct{})}
 	t.rec.Add(record.Record{Event: record.EventOpen, Conn: t.conn, Listener: t.listener, Remote: raw.RemoteAddr().String()})
 	return t
 }
