@@ -2,9 +2,9 @@ package mqtttest_test
 
 import (
 	"context"
-	"strings"
 	"net"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 

@@ -3,8 +3,8 @@ package memdial_test
 import (
 	"context"
 	"crypto/tls"
-	"strings"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
