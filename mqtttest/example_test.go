@@ -178,3 +178,27 @@ func ExampleBroker_Settle() {
 	// 0 deliveries to the dashboard
 	// broker dropped  PUBLISH  q1  office/temp  "19.0"  from sensor-1: no subscriber matched
 }
+
+// A client in memory: no socket, no port. Here the client is raw bytes; a
+// client library gets the connection through package memdial.
+func ExampleBroker_Dial() {
+	b, err := mqtttest.Start(mqtttest.WithoutTCP())
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer b.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	conn, err := b.Dial(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer conn.Close()
+	conn.Write([]byte{0x10, 0x0f, 0, 4, 'M', 'Q', 'T', 'T', 4, 0x02, 0, 30, 0, 3, 'm', 'e', 'm'}) // CONNECT "mem", v3.1.1
+	r, err := b.Recorder().WaitFor(ctx, mqtttest.Type(mqtttest.TypeConnack))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(r.Listener, r.Line())
+	// Output: memory broker → mem  CONNACK  rc=0x00
+}
