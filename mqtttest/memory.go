@@ -37,12 +37,7 @@ import (
 // socket is never durably blocked), so clients such as mosquitto_pub,
 // which open their own sockets, cannot join a bubble.
 func (b *Broker) Dial(ctx context.Context) (net.Conn, error) {
-	b.mu.RLock() // a Restart finishes first, and the listener it opens takes the connection
-	defer b.mu.RUnlock()
-	if b.closed.Load() {
-		return nil, closedError{"broker", "Dial has nothing to connect to"}
-	}
-	return b.mem.ln.(*memListener).dial(ctx)
+	return b.dialMemory(ctx, false)
 }
 
 // DialTLS connects to the broker in memory over TLS: the broker's end is
@@ -53,7 +48,7 @@ func (b *Broker) Dial(ctx context.Context) (net.Conn, error) {
 // WithTLS or WithTLSFiles, for a nil cfg with WithTLSFiles, and for a
 // handshake that fails (an untrusted certificate, a wrong server name).
 func (b *Broker) DialTLS(ctx context.Context, cfg *tls.Config) (net.Conn, error) {
-	if b.memTLS == nil && !b.closed.Load() {
+	if b.tlsConf == nil { // set at start, for good
 		return nil, errors.New("mqtttest: DialTLS: the broker has no TLS (start it WithTLS or WithTLSFiles)")
 	}
 	if cfg == nil {
@@ -61,13 +56,7 @@ func (b *Broker) DialTLS(ctx context.Context, cfg *tls.Config) (net.Conn, error)
 			return nil, errors.New("mqtttest: DialTLS: no *tls.Config given, and the broker's certificate is yours (WithTLSFiles): give one that trusts it")
 		}
 	}
-	b.mu.RLock()
-	if b.closed.Load() {
-		b.mu.RUnlock()
-		return nil, closedError{"broker", "DialTLS has nothing to connect to"}
-	}
-	raw, err := b.memTLS.ln.(*memListener).dial(ctx)
-	b.mu.RUnlock()
+	raw, err := b.dialMemory(ctx, true)
 	if err != nil {
 		return nil, err
 	}
@@ -77,6 +66,22 @@ func (b *Broker) DialTLS(ctx context.Context, cfg *tls.Config) (net.Conn, error)
 		return nil, fmt.Errorf("mqtttest: DialTLS: TLS handshake: %w", err)
 	}
 	return c, nil
+}
+
+// dialMemory connects to the listener of connections in memory, the TLS
+// one when secure. It waits while a Restart is under way: the listener it
+// opens takes the connection.
+func (b *Broker) dialMemory(ctx context.Context, secure bool) (net.Conn, error) {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	if b.closed.Load() {
+		return nil, closedError{"broker", "Dial has nothing to connect to"}
+	}
+	l := b.mem
+	if secure {
+		l = b.memTLS
+	}
+	return l.ln.(*memListener).dial(ctx)
 }
 
 // Conn is Dial for a test: it returns a new connection to the broker in
