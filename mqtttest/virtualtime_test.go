@@ -19,7 +19,9 @@ import (
 // WithoutTCP, and its clients, connected through Broker.Dial, run on the
 // bubble's clock, which jumps forward whenever every goroutine in the
 // bubble is blocked. MQTT's timers take no wall time, and the times in the
-// recording are exact: each test asserts them to the millisecond.
+// recording are exact: each test asserts them to the millisecond. A
+// time.Sleep here is not a wait for something to happen: in a bubble it is
+// how a test lets MQTT time pass, and it takes no wall time.
 
 // virtualBroker starts a broker for a bubble and returns it with the
 // bubble's time now, from which the tests count.
@@ -133,7 +135,7 @@ func TestVirtualWillDelay(t *testing.T) {
 		dev := fakeInMemory(t, b, fake.Version(5))
 		dev.Connect(fake.Connect{ClientID: "dev", CleanStart: true, SessionExpiry: 30,
 			Will: &fake.Will{Topic: "dev/status", Payload: []byte("offline"), DelayInterval: 5}})
-		time.Sleep(2 * time.Second)
+		time.Sleep(2 * time.Second) // virtual: the device is connected for 2 s
 		if err := b.Disconnect("dev", mqtttest.Abrupt); err != nil {
 			t.Fatal(err)
 		}
@@ -155,7 +157,7 @@ func TestVirtualSessionExpiry(t *testing.T) {
 		sub := fakeInMemory(t, b, fake.Version(5))
 		sub.Connect(fake.Connect{ClientID: "sub", CleanStart: true, SessionExpiry: 30})
 		sub.Subscribe(1, "s/#")
-		time.Sleep(2 * time.Second)
+		time.Sleep(2 * time.Second) // virtual: the subscriber is connected for 2 s
 		sub.Disconnect()
 		if err := b.WaitOffline("sub", time.Second); err != nil {
 			t.Fatal(err)
@@ -184,9 +186,9 @@ func TestVirtualReconnectAfterPartition(t *testing.T) {
 		pahoInMemory(t, b, "dev", 5*time.Second, func(o *paho.ClientOptions) {
 			o.SetAutoReconnect(true).SetMaxReconnectInterval(10 * time.Second)
 		})
-		time.Sleep(time.Second)
+		time.Sleep(time.Second) // virtual: the partition starts at +1 s
 		b.Partition()
-		time.Sleep(30 * time.Second)
+		time.Sleep(30 * time.Second) // and lasts 30 s
 		b.Heal()
 		if _, err := b.Recorder().WaitForN(t.Context(), 2, mqtttest.ClientID("dev"), mqtttest.Type(mqtttest.TypeConnack)); err != nil {
 			t.Fatal(err)
@@ -209,7 +211,7 @@ func TestVirtualIdleHour(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		b, start := virtualBroker(t)
 		pahoInMemory(t, b, "dev", time.Minute, nil)
-		time.Sleep(time.Hour + 30*time.Second) // not a whole minute: the last PINGREQ is not at the same instant as the check
+		time.Sleep(time.Hour + 30*time.Second) // virtual; not a whole minute, so the last PINGREQ is not at the same instant as the check
 
 		var minutes []time.Duration
 		for i := 1; i <= 60; i++ {
