@@ -42,7 +42,8 @@ type Broker struct {
 	tlsConf     *tls.Config
 	mu          sync.RWMutex // Restart and Close hold it to swap srv and the listeners; readers hold it to use them
 	closeOnce   sync.Once
-	partitioned atomic.Bool // see Partition
+	partitioned atomic.Bool   // see Partition
+	served      chan struct{} // closed when mochi's Serve has returned (serve)
 }
 
 // NewBroker starts a Broker on a free loopback port and registers its Close
@@ -197,10 +198,28 @@ func (b *Broker) serve(snap *snapshot) error {
 			return fail(fmt.Errorf("mqtttest: add listener %s: %w", l.id, err))
 		}
 	}
-	if err := b.srv.Serve(); err != nil {
-		b.srv.Close()
-		return fmt.Errorf("mqtttest: start broker: %w", err)
+	served := make(chan struct{})
+	b.served = served
+	if snap != nil { // the sessions are in before any client connects
+		defer close(served)
+		if err := b.srv.Serve(); err != nil {
+			b.srv.Close()
+			return fmt.Errorf("mqtttest: start broker: %w", err)
+		}
+		return nil
 	}
+	// mochi's Serve starts the listeners, then publishes its $SYS topics as
+	// retained messages, after runtime.ReadMemStats: most of a start's time.
+	// The broker is ready once the listeners serve, so the test goes on
+	// meanwhile; Close and Restart wait for Serve to return. Without a
+	// session store Serve has nothing that can fail; were it to, the error
+	// is logged.
+	go func() {
+		defer close(served)
+		if err := b.srv.Serve(); err != nil {
+			b.logStuck(fmt.Sprintf("mqtttest: start broker: %v", err))
+		}
+	}()
 	return nil
 }
 
@@ -297,6 +316,7 @@ func (b *Broker) Close() error {
 		b.mu.Lock()
 		defer b.mu.Unlock()
 		b.closed.Store(true)
+		<-b.served        // mochi's Serve has returned (serve)
 		_ = b.srv.Close() // closes our listeners, which wait for their connections
 		b.logs.close()
 		b.ended() // every connection's last records are in

@@ -35,6 +35,7 @@ func (b *Broker) Restart(keepSessions bool) error {
 	}
 	b.w.Add(Record{Event: EventRestart, Reason: what})
 	tcpAddr, tlsAddr, wsAddr := addrOf(b.tcp), addrOf(b.tlsL), addrOf(b.wsL)
+	<-b.served        // mochi's Serve has returned (serve)
 	_ = b.srv.Close() // our listeners close and wait for every connection
 	b.hook.retire()
 	var snap *snapshot
