@@ -5,7 +5,7 @@
 // frames (3.1, 3.1.1 and 5) into records.
 //
 // A Recorder is made, and written to, by a broker or proxy of package
-// mqtttest, which gives every name here under its own as well, so a test
+// mqtttest, which gives the names a test needs under its own as well, so a test
 // that starts a broker needs one import:
 //
 //	b := mqtttest.NewBroker(t)
@@ -17,6 +17,10 @@
 // from bad input (an invalid topic filter) matches nothing and says why in
 // Matcher.Err; once the recording's owner is closed, waits return at once
 // with an error that wraps ErrClosed.
+//
+// Recorder.WriteJSONL writes a recording as JSON Lines, the format of the
+// command's --record file; ReadJSONL reads one back a record at a time, so
+// a recording of any length is read in bounded memory.
 //
 // DecodePacket, DecodeFrame and FrameLength are for code that reads MQTT
 // from a socket of its own (package fake does) and wants records and

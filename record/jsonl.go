@@ -69,6 +69,9 @@ func (r Record) MarshalJSON() ([]byte, error) {
 		Listener: r.Listener, Remote: r.Remote, Event: r.Event.String(),
 		Raw: r.Raw, Malformed: r.Malformed, Error: r.Err, Fault: r.Fault, Withheld: r.Withheld, Duplicated: r.Duplicated, ClosedBy: r.ClosedBy, Reason: r.Reason,
 	}
+	if r.Event == EventClose {
+		j.Version = r.Version
+	}
 	if r.Event == EventDrop {
 		j.Dir, j.Type, j.QoS, j.Retain, j.Topic, j.PacketID = r.Dir.String(), TypePublish.String(), r.QoS, r.Retain, r.Topic, r.PacketID
 		j.Payload, j.PayloadEncoding = jsonPayload(r.Payload)

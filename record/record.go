@@ -83,7 +83,7 @@ type Record struct {
 	Time     time.Time // when the tap saw it
 	Conn     uint64    // connection number, from 1, in order of accept
 	ClientID string    // the client ID from CONNECT (or assigned by the broker); empty before CONNECT
-	Listener string    // "tcp", "tls" or "ws"
+	Listener string    // "tcp", "tls", "ws", "memory", "memory-tls" or "proxy"
 	Remote   string    // the client's address, e.g. "127.0.0.1:53412"
 	Event    Event
 	Dir      Direction // for packets and EventDrop; zero for the other events
