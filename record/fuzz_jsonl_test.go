@@ -314,6 +314,9 @@ func jsonView(r Record) Record {
 		}
 		return v
 	}
+	if v.Event == EventClose {
+		v.Version = r.Version // the protocol level the connection had
+	}
 	if v.Event != EventPacket {
 		return v
 	}
