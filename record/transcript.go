@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -63,8 +64,20 @@ func (r Record) Line() string {
 	return b.String()
 }
 
-func (rc *Recorder) writeLine(b *strings.Builder, r *Record) {
-	fmt.Fprintf(b, "+%.3fms  ", float64(r.Time.Sub(rc.start).Microseconds())/1000)
+// LineSince renders one record as a transcript line, with its time since
+// start in front, as Transcript writes it, e.g.
+// "+0.412ms  sensor-1 → broker  PUBLISH  q1 id=3  home/kitchen/temp  \"21.5\"".
+func (r Record) LineSince(start time.Time) string {
+	var b strings.Builder
+	writeTimed(&b, &r, start)
+	return b.String()
+}
+
+func (rc *Recorder) writeLine(b *strings.Builder, r *Record) { writeTimed(b, r, rc.start) }
+
+// writeTimed writes the transcript line of r, timed from start.
+func writeTimed(b *strings.Builder, r *Record, start time.Time) {
+	fmt.Fprintf(b, "+%.3fms  ", float64(r.Time.Sub(start).Microseconds())/1000)
 	writeRecord(b, r)
 }
 

@@ -6,6 +6,7 @@
 //	mqtttest serve                                   # tcp://127.0.0.1:1883 until SIGINT or SIGTERM
 //	mqtttest serve --addr 127.0.0.1:0 --ready-file ready.json --record packets.jsonl
 //	mqtttest serve --tls --ws --acl rules.acl --transcript
+//	mqtttest show --topic 'home/#' packets.jsonl          # the recording, as a transcript
 //
 // Every listener but the one --addr chooses is on loopback. When a listener
 // is bound beyond loopback (--addr 0.0.0.0:1883, say), other machines can
@@ -35,11 +36,22 @@
 // SIGTERM the broker closes every connection, the records that closing made
 // are written too, the file is flushed and closed, and the command exits 0.
 //
-// Exit codes: 0 after a signal, 1 when the broker cannot start or fails
+// serve's exit codes: 0 after a signal, 1 when the broker cannot start or fails
 // while running (for example, another process is listening on the port), 2
 // for a bad command line or an input file that cannot be read. A bad
 // command line includes a --ready-file path that holds a file serve did not
 // write, and an --addr that is not HOST:PORT, has a port outside 0-65535,
 // or names a host that does not resolve or an IP address this machine does
 // not have.
+//
+// show prints a recording, a --record file or standard input (-), as the
+// transcript, one line a record, timed from its first record, filtered by
+// client (--client), topic filter (--topic), packet types (--type),
+// connection (--conn) and time window (--from, --to: an offset from the
+// first record such as 1.5s, or an RFC 3339 time). It reads a record at a
+// time, so a recording of any length is shown in bounded memory. It exits
+// 0 when done, 2 for a bad command line or a file it cannot open, and 1
+// at a line of the file that is not a record, which it names.
+//
+//	mqtttest show --client sensor-1 --type PUBLISH,PUBACK packets.jsonl
 package main

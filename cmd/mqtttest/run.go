@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/mqtt-testkit/testkit/mqtttest"
 )
@@ -19,11 +20,13 @@ const (
 const usage = `mqtttest runs an MQTT broker that records every packet, for CI pipelines.
 
 Usage:
-  mqtttest serve [flags]   run the broker until SIGINT or SIGTERM
-  mqtttest help [serve]    show this help, or the flags of serve
+  mqtttest serve [flags]      run the broker until SIGINT or SIGTERM
+  mqtttest show [flags] FILE  print a recording as the transcript, filtered
+  mqtttest help [COMMAND]     show this help, or the flags of a command
 
-Example:
+Examples:
   mqtttest serve --addr 127.0.0.1:0 --ready-file ready.json --record packets.jsonl
+  mqtttest show --client sensor-1 --type PUBLISH,PUBACK packets.jsonl
 `
 
 // hooks lets a test observe a command running in its own process. The zero
@@ -49,9 +52,15 @@ func runWith(ctx context.Context, args []string, stdout, stderr io.Writer, h hoo
 	switch cmd := args[0]; cmd {
 	case "serve":
 		return serve(ctx, args[1:], stdout, stderr, h)
+	case "show":
+		return show(args[1:], os.Stdin, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		if len(args) > 1 && args[1] == "serve" {
 			printServeUsage(stdout)
+			return exitOK
+		}
+		if len(args) > 1 && args[1] == "show" {
+			printShowUsage(stdout)
 			return exitOK
 		}
 		fmt.Fprint(stdout, usage)
