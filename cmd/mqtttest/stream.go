@@ -68,7 +68,7 @@ func (s *streamer) write(rs []mqtttest.Record) error {
 			s.jsonl.Write(append(b, '\n'))
 		}
 		if s.transcript != nil {
-			fmt.Fprintf(s.transcript, "+%.3fms  %s\n", float64(r.Time.Sub(start).Microseconds())/1000, r.Line())
+			io.WriteString(s.transcript, r.LineSince(start)+"\n")
 		}
 		s.last = r.Seq
 	}
