@@ -12,8 +12,10 @@
 // is bound beyond loopback (--addr 0.0.0.0:1883, say), other machines can
 // connect to it, and serve warns so in one line on standard error.
 //
-// When every listener accepts connections, serve prints one line on
-// standard output,
+// When standard output is a terminal, serve prints each packet on it as a
+// transcript line as the packet passes (--quiet: not; --transcript: also
+// when it is not a terminal). When every listener accepts connections,
+// serve prints one line on standard output,
 //
 //	mqtttest: listening on tcp://127.0.0.1:1883
 //

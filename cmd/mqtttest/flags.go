@@ -22,6 +22,7 @@ type serveConfig struct {
 	addr       string // --addr
 	record     string // --record: JSON Lines file, "" for none
 	transcript bool   // --transcript
+	quiet      bool   // --quiet
 	readyFile  string // --ready-file, "" for none
 	aclFile    string // --acl, "" for none
 	ws         bool   // --ws
@@ -39,7 +40,8 @@ func newServeFlags(c *serveConfig) *flag.FlagSet {
 	fs.SetOutput(io.Discard) // errors are reported in one line by serve
 	fs.StringVar(&c.addr, "addr", defaultAddr, "TCP `HOST:PORT` to listen on; 127.0.0.1:0 picks a free port; beyond loopback (0.0.0.0) other machines can connect, and serve warns")
 	fs.StringVar(&c.record, "record", "", "write every packet to `FILE` as JSON Lines, as it arrives")
-	fs.BoolVar(&c.transcript, "transcript", false, "print every packet on standard output as it arrives, one line each")
+	fs.BoolVar(&c.transcript, "transcript", false, "print every packet on standard output as it arrives, one line each (the default when standard output is a terminal)")
+	fs.BoolVar(&c.quiet, "quiet", false, "print no transcript, even when standard output is a terminal")
 	fs.StringVar(&c.readyFile, "ready-file", "", "once listening, write the addresses to `FILE` as JSON; FILE must be absent or a ready file an earlier run left; removed on exit if unchanged")
 	fs.StringVar(&c.aclFile, "acl", "", "deny topics as the rules in `FILE` say, one a line: \"deny publish|subscribe FILTER\"")
 	fs.BoolVar(&c.ws, "ws", false, "also listen for MQTT over WebSocket, on a free loopback port")
@@ -80,6 +82,9 @@ func parseServeArgs(args []string) (*serveConfig, error) {
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q: serve takes only flags (run \"mqtttest help serve\")", fs.Arg(0))
+	}
+	if c.transcript && c.quiet {
+		return nil, errors.New("--transcript and --quiet both given: choose one (without either, the transcript is printed when standard output is a terminal)")
 	}
 	if c.addr == "" {
 		return nil, errors.New("--addr is empty: give host:port, e.g. 127.0.0.1:1883, or 127.0.0.1:0 for a free port")

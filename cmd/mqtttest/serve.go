@@ -108,7 +108,7 @@ func startInstance(cfg *serveConfig, stdout, stderr io.Writer) (_ *instance, cod
 	if inst.record != nil {
 		jsonl = inst.record
 	}
-	if cfg.transcript {
+	if cfg.transcript || !cfg.quiet && isTerminal(stdout) { // a newcomer at a terminal sees that it records
 		transcript = stdout
 	}
 	if jsonl != nil || transcript != nil {
