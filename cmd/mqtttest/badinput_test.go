@@ -55,6 +55,7 @@ func TestBadInput(t *testing.T) {
 		{"TLS cert without key", []string{"serve", "--tls-cert", notPEM}, exitUsage, "--tls-key"},
 		{"bad TLS cert", []string{"serve", "--tls-cert", notPEM, "--tls-key", notPEM}, exitUsage, "not.pem"},
 		{"TLS twice", []string{"serve", "--tls", "--tls-cert", notPEM, "--tls-key", notPEM}, exitUsage, "choose one"},
+		{"transcript and quiet", []string{"serve", "--transcript", "--quiet"}, exitUsage, "--transcript and --quiet both given"},
 		{"record in missing directory", []string{"serve", "--addr", "127.0.0.1:0", "--record", dir + "/no/such/rec.jsonl"}, exitUsage, "--record"},
 		{"ready file in missing directory", []string{"serve", "--addr", "127.0.0.1:0", "--ready-file", dir + "/no/such/ready.json"}, exitUsage, "--ready-file"},
 		{"port in use", []string{"serve", "--addr", busy.Addr().String()}, exitRuntime, busy.Addr().String()},
