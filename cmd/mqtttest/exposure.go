@@ -20,8 +20,11 @@ type boundListener struct {
 // boundListeners returns every listener of b that is open. A new listener
 // (a control API, say) belongs here, so that it is checked by
 // exposureWarning like the others.
-func boundListeners(b *mqtttest.Broker) []boundListener {
+func boundListeners(b *mqtttest.Broker, c *control) []boundListener {
 	ls := []boundListener{{"the MQTT listener (--addr)", b.Addr()}}
+	if c != nil {
+		ls = append(ls, boundListener{"the control API (--control)", c.ln.Addr().String()})
+	}
 	if addr := b.TLSAddr(); addr != "" {
 		ls = append(ls, boundListener{"the MQTT over TLS listener", addr})
 	}

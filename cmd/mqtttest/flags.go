@@ -30,6 +30,8 @@ type serveConfig struct {
 	tlsCert    string // --tls-cert
 	tlsKey     string // --tls-key
 	logs       bool   // --logs
+	control    string // --control: the control API's HOST:PORT, "" for none
+	token      string // --control-token, or $MQTTTEST_CONTROL_TOKEN
 
 	acl []mqtttest.ACLRule // the rules read from aclFile
 }
@@ -49,6 +51,8 @@ func newServeFlags(c *serveConfig) *flag.FlagSet {
 	fs.StringVar(&c.tlsCert, "tls-cert", "", "listen for TLS with the PEM certificate in `FILE` (needs --tls-key)")
 	fs.StringVar(&c.tlsKey, "tls-key", "", "the PEM private key of --tls-cert, in `FILE`")
 	fs.BoolVar(&c.logs, "logs", false, "print the broker's own logs on standard error")
+	fs.StringVar(&c.control, "control", "", "serve the control API (HTTP, JSON) on `HOST:PORT`, e.g. 127.0.0.1:0; the ready file's \"control\" says where")
+	fs.StringVar(&c.token, "control-token", "", "require \"Authorization: Bearer `TOKEN`\" on every control API request (default $MQTTTEST_CONTROL_TOKEN)")
 	return fs
 }
 
@@ -82,6 +86,17 @@ func parseServeArgs(args []string) (*serveConfig, error) {
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q: serve takes only flags (run \"mqtttest help serve\")", fs.Arg(0))
+	}
+	if c.token != "" && c.control == "" {
+		return nil, errors.New("--control-token without --control: the token guards the control API, which --control HOST:PORT starts")
+	}
+	if c.token == "" {
+		c.token = os.Getenv("MQTTTEST_CONTROL_TOKEN")
+	}
+	if c.control != "" {
+		if err := checkAddr("--control", c.control); err != nil {
+			return nil, err
+		}
 	}
 	if c.transcript && c.quiet {
 		return nil, errors.New("--transcript and --quiet both given: choose one (without either, the transcript is printed when standard output is a terminal)")

@@ -19,6 +19,7 @@ type readyInfo struct {
 	TLSAddr string `json:"tls_addr,omitempty"` // with --tls or --tls-cert: "127.0.0.1:41236"
 	CAFile  string `json:"ca_file,omitempty"`  // with --tls: absolute path of the generated CA, PEM
 	Record  string `json:"record,omitempty"`   // with --record: absolute path of the JSON Lines file
+	Control string `json:"control,omitempty"`  // with --control: the control API, "http://127.0.0.1:41237"
 	PID     int    `json:"pid"`                // this process, for scripts that stop it
 }
 

@@ -57,6 +57,7 @@ type instance struct {
 	broker    *mqtttest.Broker
 	record    *os.File  // the --record file, or nil
 	stream    *streamer // nil without --record and --transcript
+	control   *control  // the control API, or nil without --control
 	readyFile string    // written once ready, removed at shutdown; "" for none
 	readyData []byte    // what serve wrote to readyFile
 	caFile    string    // the generated CA, removed at shutdown; "" for none
@@ -93,7 +94,12 @@ func startInstance(cfg *serveConfig, stdout, stderr io.Writer) (_ *instance, cod
 		}
 		return nil, exitRuntime, errors.New(strings.TrimPrefix(err.Error(), "mqtttest: "))
 	}
-	for _, l := range boundListeners(inst.broker) {
+	if cfg.control != "" {
+		if inst.control, err = startControl(inst.broker, cfg.control, cfg.token); err != nil {
+			return nil, exitRuntime, err
+		}
+	}
+	for _, l := range boundListeners(inst.broker, inst.control) {
 		if w := exposureWarning(l.name, l.addr); w != "" {
 			fmt.Fprintf(stderr, "mqtttest serve: %s\n", w)
 		}
@@ -116,6 +122,9 @@ func startInstance(cfg *serveConfig, stdout, stderr io.Writer) (_ *instance, cod
 	}
 
 	info := newReadyInfo(inst.broker, inst.caFile, cfg.record)
+	if inst.control != nil {
+		info.Control = inst.control.url()
+	}
 	if cfg.readyFile != "" {
 		data, err := info.write(cfg.readyFile)
 		if err != nil {
@@ -156,6 +165,9 @@ func (inst *instance) shutdown(flush bool) error {
 	var errs []error
 	if inst.readyFile != "" {
 		errs = append(errs, inst.removeOwn("--ready-file "+inst.readyFile, inst.readyFile, inst.readyData, "what mqtttest wrote"))
+	}
+	if inst.control != nil {
+		inst.control.close() // no request acts on the broker once it closes
 	}
 	if inst.broker != nil {
 		inst.broker.Close()

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/mqtt-testkit/testkit/record"
@@ -15,12 +14,9 @@ import (
 
 // showConfig is the command line of show.
 type showConfig struct {
-	client string // --client
-	topic  string // --topic: an MQTT topic filter
-	types  string // --type: packet types, comma-separated
-	conn   uint64 // --conn: a connection number; 0 for all
-	from   string // --from: an offset from the first record (1.5s) or an RFC 3339 time
-	to     string // --to: the same
+	filters
+	from string // --from: an offset from the first record (1.5s) or an RFC 3339 time
+	to   string // --to: the same
 }
 
 // newShowFlags returns the flag set of show, writing into c.
@@ -61,7 +57,7 @@ func show(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "mqtttest show: want one recording FILE (- for standard input), got %d arguments (run \"mqtttest help show\")\n", fs.NArg())
 		return exitUsage
 	}
-	match, err := c.matcher()
+	match, err := c.matcher("--")
 	if err != nil {
 		fmt.Fprintf(stderr, "mqtttest show: %v\n", err)
 		return exitUsage
@@ -107,43 +103,6 @@ func show(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitRuntime
 	}
 	return exitOK
-}
-
-// matcher combines the filters of c.
-func (c *showConfig) matcher() (record.Matcher, error) {
-	var ms []record.Matcher
-	if c.client != "" {
-		ms = append(ms, record.ClientID(c.client))
-	}
-	if c.topic != "" {
-		m := record.Topic(c.topic)
-		if err := m.Err(); err != nil {
-			return record.Matcher{}, fmt.Errorf("--topic: %v", err)
-		}
-		ms = append(ms, m)
-	}
-	if c.types != "" {
-		var types []record.PacketType
-		for _, name := range strings.Split(c.types, ",") {
-			t, ok := record.ParsePacketType(strings.TrimSpace(name))
-			if !ok {
-				return record.Matcher{}, fmt.Errorf("--type: no packet type %q (want names such as CONNECT, PUBLISH, PUBACK, SUBSCRIBE, PINGREQ, DISCONNECT)", name)
-			}
-			types = append(types, t)
-		}
-		ms = append(ms, record.Where("type "+c.types, func(r record.Record) bool {
-			for _, t := range types {
-				if r.Event == record.EventPacket && r.Type == t {
-					return true
-				}
-			}
-			return false
-		}))
-	}
-	if c.conn != 0 {
-		ms = append(ms, record.ConnNumber(c.conn))
-	}
-	return record.All(ms...), nil
 }
 
 // when is a bound of the time window: an offset from the first record, or
