@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mqtt-testkit/testkit/mqtttest"
@@ -26,6 +27,8 @@ type control struct {
 	token string // the bearer token every request must carry; "" for none
 	ln    net.Listener
 	srv   *http.Server
+
+	waiting atomic.Int32 // GET /records requests waiting for a record (BenchmarkControl)
 
 	mu     sync.Mutex
 	faults []*controlFault // installed, oldest first
@@ -46,24 +49,40 @@ func startControl(b *mqtttest.Broker, addr, token string) (*control, error) {
 	}
 	c := &control{b: b, token: token, ln: ln}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /clients", c.clients)
-	mux.HandleFunc("POST /clients/{id}/disconnect", c.disconnect)
-	mux.HandleFunc("GET /retained", c.retained)
-	mux.HandleFunc("GET /records", c.records)
-	mux.HandleFunc("POST /publish", c.publish)
-	mux.HandleFunc("POST /faults", c.addFault)
-	mux.HandleFunc("GET /faults", c.listFaults)
-	mux.HandleFunc("DELETE /faults/{id}", c.removeFault)
-	mux.HandleFunc("DELETE /faults", c.removeFaults)
-	mux.HandleFunc("POST /partition", func(w http.ResponseWriter, _ *http.Request) { c.b.Partition(); w.WriteHeader(http.StatusNoContent) })
-	mux.HandleFunc("POST /heal", func(w http.ResponseWriter, _ *http.Request) { c.b.Heal(); w.WriteHeader(http.StatusNoContent) })
-	mux.HandleFunc("POST /restart", c.restart)
+	for _, rt := range c.routes() {
+		mux.HandleFunc(rt.pattern, rt.handle)
+	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		fail(w, http.StatusNotFound, fmt.Sprintf("no %s %s in the control API (see docs/control-api.yaml)", r.Method, r.URL.Path))
+		fail(w, http.StatusNotFound, fmt.Sprintf("no %s %s in the control API (see docs/control-api.json)", r.Method, r.URL.Path))
 	})
 	c.srv = &http.Server{Handler: c.authorize(mux), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = c.srv.Serve(ln) }() // returns when close closes the server
 	return c, nil
+}
+
+// route is one operation of the API: "METHOD /path", as docs/control-api.json
+// describes it.
+type route struct {
+	pattern string
+	handle  http.HandlerFunc
+}
+
+// routes lists the operations of the API.
+func (c *control) routes() []route {
+	return []route{
+		{"GET /clients", c.clients},
+		{"POST /clients/{id}/disconnect", c.disconnect},
+		{"GET /retained", c.retained},
+		{"GET /records", c.records},
+		{"POST /publish", c.publish},
+		{"POST /faults", c.addFault},
+		{"GET /faults", c.listFaults},
+		{"DELETE /faults/{id}", c.removeFault},
+		{"DELETE /faults", c.removeFaults},
+		{"POST /partition", func(w http.ResponseWriter, _ *http.Request) { c.b.Partition(); w.WriteHeader(http.StatusNoContent) }},
+		{"POST /heal", func(w http.ResponseWriter, _ *http.Request) { c.b.Heal(); w.WriteHeader(http.StatusNoContent) }},
+		{"POST /restart", c.restart},
+	}
 }
 
 // url is where the API answers, e.g. "http://127.0.0.1:41237".
@@ -231,7 +250,9 @@ func (c *control) records(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), d)
+		c.waiting.Add(1)
 		_, err = rec.WaitFor(ctx, match)
+		c.waiting.Add(-1)
 		cancel()
 		if err != nil {
 			fail(w, http.StatusRequestTimeout, fmt.Sprintf("no record matching %s within %v", match, d))

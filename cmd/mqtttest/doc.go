@@ -38,6 +38,16 @@
 // SIGTERM the broker closes every connection, the records that closing made
 // are written too, the file is flushed and closed, and the command exits 0.
 //
+// With --control HOST:PORT, serve also answers an HTTP API with JSON
+// (docs/control-api.json describes it): GET /clients, GET /retained,
+// GET /records (JSON Lines from a sequence number on, filtered, waiting
+// for a record with wait=5s), POST /publish, POST /faults, GET /faults,
+// DELETE /faults[/{id}], POST /clients/{id}/disconnect, POST /partition,
+// POST /heal and POST /restart. The ready file's "control" says where it
+// listens; --control-token (or $MQTTTEST_CONTROL_TOKEN) makes every request
+// carry "Authorization: Bearer TOKEN". Errors are {"error": "..."} with a
+// 4xx status.
+//
 // serve's exit codes: 0 after a signal, 1 when the broker cannot start or fails
 // while running (for example, another process is listening on the port), 2
 // for a bad command line or an input file that cannot be read. A bad
