@@ -22,6 +22,7 @@ import (
 	mqtt "github.com/mochi-mqtt/server/v2"
 	"github.com/mochi-mqtt/server/v2/listeners"
 	"github.com/mochi-mqtt/server/v2/packets"
+	"github.com/mqtt-testkit/testkit/internal/mosquittotest"
 )
 
 // The benchmarks measure this package against the bare mochi engine in the
@@ -354,7 +355,7 @@ func median(ds []time.Duration) time.Duration {
 // broker: the QoS 1 round trip of BenchmarkRoundTripQoS1 against the Debian
 // mosquitto broker, through the proxy (/mosquitto) and directly (/direct).
 func BenchmarkProxyRoundTripQoS1(b *testing.B) {
-	upstream := startMosquitto(b)
+	upstream := mosquittotest.Start(b)
 	p, err := StartProxy(upstream)
 	if err != nil {
 		b.Fatal(err)

@@ -5,13 +5,14 @@ import (
 	"testing"
 
 	paho3 "github.com/eclipse/paho.mqtt.golang"
+	"github.com/mqtt-testkit/testkit/internal/mosquittotest"
 )
 
 // TestProxyRecordsMosquittoTraffic runs real clients through the proxy to
 // the Debian mosquitto broker: the traffic is recorded like the embedded
 // broker's.
 func TestProxyRecordsMosquittoTraffic(t *testing.T) {
-	p := NewProxy(t, startMosquitto(t))
+	p := NewProxy(t, mosquittotest.Start(t))
 	sub := connect3(t, p.URL(), "sub")
 	sub.subscribe(t, "m/#", 1)
 	pub := connect3(t, p.URL(), "pub")
@@ -32,7 +33,7 @@ func TestProxyRecordsMosquittoTraffic(t *testing.T) {
 // TestProxyWillAfterCut cuts a client's connection through the proxy with a
 // fault rule: the real mosquitto broker publishes its will.
 func TestProxyWillAfterCut(t *testing.T) {
-	p := NewProxy(t, startMosquitto(t))
+	p := NewProxy(t, mosquittotest.Start(t))
 	watcher := connect3(t, p.URL(), "watcher")
 	watcher.subscribe(t, "wills/#", 1)
 	f := inject(t, p, CutBefore(ClientID("dev"), Publish("cut/#")).Times(1))

@@ -106,7 +106,7 @@ func TestHelp(t *testing.T) {
 // which may be in use on the machine running the tests.
 func TestDefaultAddr(t *testing.T) {
 	t.Parallel()
-	c, err := parseServeArgs(nil)
+	c, err := parseArgs("serve", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,8 +23,9 @@ import (
 // drives the broker with it. Requests and answers are JSON; an error is
 // {"error": "..."} with a 4xx status that says what was wrong.
 type control struct {
-	b     *mqtttest.Broker
-	token string // the bearer token every request must carry; "" for none
+	s     server           // the broker or the proxy: records and faults
+	b     *mqtttest.Broker // the broker, for what only a broker does; nil for a proxy
+	token string           // the bearer token every request must carry; "" for none
 	ln    net.Listener
 	srv   *http.Server
 
@@ -41,13 +42,14 @@ type controlFault struct {
 	fault *mqtttest.Fault
 }
 
-// startControl listens on addr and serves the API of b until close.
-func startControl(b *mqtttest.Broker, addr, token string) (*control, error) {
+// startControl listens on addr and serves the API of s (b is s as a
+// broker, or nil for a proxy) until close.
+func startControl(s server, b *mqtttest.Broker, addr, token string) (*control, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("cannot listen for --control on %s: %v", addr, err)
 	}
-	c := &control{b: b, token: token, ln: ln}
+	c := &control{s: s, b: b, token: token, ln: ln}
 	mux := http.NewServeMux()
 	for _, rt := range c.routes() {
 		mux.HandleFunc(rt.pattern, rt.handle)
@@ -70,18 +72,30 @@ type route struct {
 // routes lists the operations of the API.
 func (c *control) routes() []route {
 	return []route{
-		{"GET /clients", c.clients},
-		{"POST /clients/{id}/disconnect", c.disconnect},
-		{"GET /retained", c.retained},
+		{"GET /clients", c.brokerOnly(c.clients)},
+		{"POST /clients/{id}/disconnect", c.brokerOnly(c.disconnect)},
+		{"GET /retained", c.brokerOnly(c.retained)},
 		{"GET /records", c.records},
-		{"POST /publish", c.publish},
+		{"POST /publish", c.brokerOnly(c.publish)},
 		{"POST /faults", c.addFault},
 		{"GET /faults", c.listFaults},
 		{"DELETE /faults/{id}", c.removeFault},
 		{"DELETE /faults", c.removeFaults},
-		{"POST /partition", func(w http.ResponseWriter, _ *http.Request) { c.b.Partition(); w.WriteHeader(http.StatusNoContent) }},
-		{"POST /heal", func(w http.ResponseWriter, _ *http.Request) { c.b.Heal(); w.WriteHeader(http.StatusNoContent) }},
-		{"POST /restart", c.restart},
+		{"POST /partition", c.brokerOnly(func(w http.ResponseWriter, _ *http.Request) { c.b.Partition(); w.WriteHeader(http.StatusNoContent) })},
+		{"POST /heal", c.brokerOnly(func(w http.ResponseWriter, _ *http.Request) { c.b.Heal(); w.WriteHeader(http.StatusNoContent) })},
+		{"POST /restart", c.brokerOnly(c.restart)},
+	}
+}
+
+// brokerOnly answers 501 for a proxy, which cannot do what h does: the
+// broker behind it is not ours.
+func (c *control) brokerOnly(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if c.b == nil {
+			fail(w, http.StatusNotImplemented, fmt.Sprintf("%s %s acts on the broker itself, and a proxy's broker is not mqtttest's: run serve for it, or act on the upstream broker", r.Method, r.URL.Path))
+			return
+		}
+		h(w, r)
 	}
 }
 
@@ -241,7 +255,7 @@ func (c *control) records(w http.ResponseWriter, r *http.Request) {
 	if since > 0 {
 		match = record.All(match, record.After(since-1))
 	}
-	rec := c.b.Recorder()
+	rec := c.s.Recorder()
 	rs := rec.Find(match)
 	if s := q.Get("wait"); s != "" && len(rs) == 0 {
 		d, err := time.ParseDuration(s)

@@ -23,7 +23,7 @@ func BenchmarkControl(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer br.Close()
-	c, err := startControl(br, "127.0.0.1:0", "")
+	c, err := startControl(br, br, "127.0.0.1:0", "")
 	if err != nil {
 		b.Fatal(err)
 	}

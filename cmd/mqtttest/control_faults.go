@@ -128,7 +128,7 @@ func (c *control) addFault(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	fault, err := c.b.Inject(rule) // refuses a rule that can never act, saying why
+	fault, err := c.s.Inject(rule) // refuses a rule that can never act, saying why
 	if err != nil {
 		fail(w, http.StatusBadRequest, err.Error())
 		return

@@ -48,7 +48,12 @@
 // carry "Authorization: Bearer TOKEN". Errors are {"error": "..."} with a
 // 4xx status.
 //
-// serve's exit codes: 0 after a signal, 1 when the broker cannot start or fails
+// proxy --upstream HOST:PORT relays each client connection to another
+// broker through the same tap: the same recording, transcript, ready file
+// (with "upstream") and control API, where the operations on the broker
+// itself answer 501.
+//
+// serve's exit codes (proxy's are the same): 0 after a signal, 1 when the broker cannot start or fails
 // while running (for example, another process is listening on the port), 2
 // for a bad command line or an input file that cannot be read. A bad
 // command line includes a --ready-file path that holds a file serve did not

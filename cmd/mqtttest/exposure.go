@@ -20,10 +20,13 @@ type boundListener struct {
 // boundListeners returns every listener of b that is open. A new listener
 // (a control API, say) belongs here, so that it is checked by
 // exposureWarning like the others.
-func boundListeners(b *mqtttest.Broker, c *control) []boundListener {
-	ls := []boundListener{{"the MQTT listener (--addr)", b.Addr()}}
+func boundListeners(s server, b *mqtttest.Broker, c *control) []boundListener {
+	ls := []boundListener{{"the MQTT listener (--addr)", s.Addr()}}
 	if c != nil {
 		ls = append(ls, boundListener{"the control API (--control)", c.ln.Addr().String()})
+	}
+	if b == nil { // a proxy: one listener
+		return ls
 	}
 	if addr := b.TLSAddr(); addr != "" {
 		ls = append(ls, boundListener{"the MQTT over TLS listener", addr})

@@ -6,7 +6,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/mqtt-testkit/testkit/mqtttest"
@@ -19,6 +21,7 @@ const defaultAddr = "127.0.0.1:1883"
 // serveConfig is the command line of serve, checked, with its input files
 // read.
 type serveConfig struct {
+	cmd        string // serve or proxy
 	addr       string // --addr
 	record     string // --record: JSON Lines file, "" for none
 	transcript bool   // --transcript
@@ -30,36 +33,47 @@ type serveConfig struct {
 	tlsCert    string // --tls-cert
 	tlsKey     string // --tls-key
 	logs       bool   // --logs
+	upstream   string // proxy --upstream: the broker behind the proxy
 	control    string // --control: the control API's HOST:PORT, "" for none
 	token      string // --control-token, or $MQTTTEST_CONTROL_TOKEN
 
 	acl []mqtttest.ACLRule // the rules read from aclFile
 }
 
-// newServeFlags returns the flag set of serve, writing into c.
-func newServeFlags(c *serveConfig) *flag.FlagSet {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(io.Discard) // errors are reported in one line by serve
-	fs.StringVar(&c.addr, "addr", defaultAddr, "TCP `HOST:PORT` to listen on; 127.0.0.1:0 picks a free port; beyond loopback (0.0.0.0) other machines can connect, and serve warns")
+// newFlags returns the flag set of cmd, serve or proxy, writing into c.
+// The flags about the broker itself are serve's; --upstream is proxy's.
+func newFlags(cmd string, c *serveConfig) *flag.FlagSet {
+	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // errors are reported in one line by the command
+	fs.StringVar(&c.addr, "addr", defaultAddr, "TCP `HOST:PORT` to listen on; 127.0.0.1:0 picks a free port; beyond loopback (0.0.0.0) other machines can connect, and "+cmd+" warns")
+	if cmd == "proxy" {
+		fs.StringVar(&c.upstream, "upstream", "", "the broker to relay to, `HOST:PORT` (required)")
+	}
 	fs.StringVar(&c.record, "record", "", "write every packet to `FILE` as JSON Lines, as it arrives")
 	fs.BoolVar(&c.transcript, "transcript", false, "print every packet on standard output as it arrives, one line each (the default when standard output is a terminal)")
 	fs.BoolVar(&c.quiet, "quiet", false, "print no transcript, even when standard output is a terminal")
 	fs.StringVar(&c.readyFile, "ready-file", "", "once listening, write the addresses to `FILE` as JSON; FILE must be absent or a ready file an earlier run left; removed on exit if unchanged")
-	fs.StringVar(&c.aclFile, "acl", "", "deny topics as the rules in `FILE` say, one a line: \"deny publish|subscribe FILTER\"")
-	fs.BoolVar(&c.ws, "ws", false, "also listen for MQTT over WebSocket, on a free loopback port")
-	fs.BoolVar(&c.tls, "tls", false, "also listen for MQTT over TLS, on a free loopback port, with a generated CA")
-	fs.StringVar(&c.tlsCert, "tls-cert", "", "listen for TLS with the PEM certificate in `FILE` (needs --tls-key)")
-	fs.StringVar(&c.tlsKey, "tls-key", "", "the PEM private key of --tls-cert, in `FILE`")
-	fs.BoolVar(&c.logs, "logs", false, "print the broker's own logs on standard error")
+	if cmd == "serve" {
+		fs.StringVar(&c.aclFile, "acl", "", "deny topics as the rules in `FILE` say, one a line: \"deny publish|subscribe FILTER\"")
+		fs.BoolVar(&c.ws, "ws", false, "also listen for MQTT over WebSocket, on a free loopback port")
+		fs.BoolVar(&c.tls, "tls", false, "also listen for MQTT over TLS, on a free loopback port, with a generated CA")
+		fs.StringVar(&c.tlsCert, "tls-cert", "", "listen for TLS with the PEM certificate in `FILE` (needs --tls-key)")
+		fs.StringVar(&c.tlsKey, "tls-key", "", "the PEM private key of --tls-cert, in `FILE`")
+		fs.BoolVar(&c.logs, "logs", false, "print the broker's own logs on standard error")
+	}
 	fs.StringVar(&c.control, "control", "", "serve the control API (HTTP, JSON) on `HOST:PORT`, e.g. 127.0.0.1:0; the ready file's \"control\" says where")
 	fs.StringVar(&c.token, "control-token", "", "require \"Authorization: Bearer `TOKEN`\" on every control API request (default $MQTTTEST_CONTROL_TOKEN)")
 	return fs
 }
 
-// printServeUsage writes the usage of serve, with every flag, to w.
-func printServeUsage(w io.Writer) {
-	fmt.Fprint(w, "Usage: mqtttest serve [flags]\n\nRuns an MQTT broker that records every packet, until SIGINT or SIGTERM.\n\nFlags:\n")
-	newServeFlags(&serveConfig{}).VisitAll(func(f *flag.Flag) {
+// printUsage writes the usage of cmd, serve or proxy, with every flag, to w.
+func printUsage(cmd string, w io.Writer) {
+	what := "Runs an MQTT broker that records every packet, until SIGINT or SIGTERM."
+	if cmd == "proxy" {
+		what = "Relays MQTT to the broker at --upstream through the wire tap: it records every packet\nand applies the fault rules of the control API, until SIGINT or SIGTERM."
+	}
+	fmt.Fprintf(w, "Usage: mqtttest %s [flags]\n\n%s\n\nFlags:\n", cmd, what)
+	newFlags(cmd, &serveConfig{}).VisitAll(func(f *flag.Flag) {
 		arg, text := flag.UnquoteUsage(f)
 		if arg == "value" { // a bool flag has no argument
 			arg = ""
@@ -72,20 +86,25 @@ func printServeUsage(w io.Writer) {
 	})
 }
 
-// parseServeArgs parses the flags of serve and reads the ACL and TLS files
-// they name. Every error it returns is the user's to fix (exit code 2);
-// flag.ErrHelp means -h was given.
-func parseServeArgs(args []string) (*serveConfig, error) {
-	c := &serveConfig{}
-	fs := newServeFlags(c)
+// parseArgs parses the flags of cmd, serve or proxy, and reads the ACL and
+// TLS files they name. Every error it returns is the user's to fix (exit
+// code 2); flag.ErrHelp means -h was given.
+func parseArgs(cmd string, args []string) (*serveConfig, error) {
+	c := &serveConfig{cmd: cmd}
+	fs := newFlags(cmd, c)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, err
 		}
-		return nil, fmt.Errorf("%v (run \"mqtttest help serve\" for the flags)", err)
+		return nil, fmt.Errorf("%v (run \"mqtttest help %s\" for the flags)", err, cmd)
 	}
 	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected argument %q: serve takes only flags (run \"mqtttest help serve\")", fs.Arg(0))
+		return nil, fmt.Errorf("unexpected argument %q: %s takes only flags (run \"mqtttest help %s\")", fs.Arg(0), cmd, cmd)
+	}
+	if cmd == "proxy" {
+		if err := checkUpstream(c.upstream); err != nil {
+			return nil, err
+		}
 	}
 	if c.token != "" && c.control == "" {
 		return nil, errors.New("--control-token without --control: the token guards the control API, which --control HOST:PORT starts")
@@ -118,6 +137,21 @@ func parseServeArgs(args []string) (*serveConfig, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// checkUpstream checks proxy's --upstream: HOST:PORT, with a port.
+func checkUpstream(addr string) error {
+	if addr == "" {
+		return errors.New("no --upstream: give the broker to relay to, e.g. --upstream 127.0.0.1:1883")
+	}
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("--upstream %s: not HOST:PORT (e.g. 127.0.0.1:1883)", addr)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		return fmt.Errorf("--upstream %s: port %q is not 1-65535", addr, port)
+	}
+	return nil
 }
 
 // readACL reads the rules of an --acl file.

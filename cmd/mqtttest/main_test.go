@@ -92,8 +92,9 @@ func (b *lockedBuffer) waitFor(t *testing.T, text string) {
 // served is the command running in this process, for one test.
 type served struct {
 	t      *testing.T
-	broker *mqtttest.Broker
-	dir    string // a temporary directory for the test's files
+	srv    server           // what runs: the broker, or the proxy
+	broker *mqtttest.Broker // the broker; nil for a proxy
+	dir    string           // a temporary directory for the test's files
 	stdout *lockedBuffer
 	stderr *lockedBuffer
 	cancel context.CancelFunc
@@ -103,26 +104,29 @@ type served struct {
 }
 
 // startServe runs "mqtttest serve args..." in-process and returns once it
-// is ready. Arguments may use {dir} for the test's temporary directory.
+// is ready. (With "proxy" as the first argument, it runs the proxy.) Arguments may use {dir} for the test's temporary directory.
 // The command is stopped at the end of the test, if the test has not
 // stopped it.
 func startServe(t *testing.T, args ...string) *served {
 	t.Helper()
 	s := &served{t: t, dir: t.TempDir(), stdout: &lockedBuffer{}, stderr: &lockedBuffer{}, done: make(chan int, 1)}
-	args = append([]string{"serve"}, args...)
+	if len(args) == 0 || args[0] != "proxy" {
+		args = append([]string{"serve"}, args...)
+	}
 	for i := range args {
 		args[i] = strings.ReplaceAll(args[i], "{dir}", s.dir)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
-	ready := make(chan *mqtttest.Broker, 1)
+	ready := make(chan server, 1)
 	go func() {
-		s.done <- runWith(ctx, args, s.stdout, s.stderr, hooks{ready: func(b *mqtttest.Broker) { ready <- b }})
+		s.done <- runWith(ctx, args, s.stdout, s.stderr, hooks{ready: func(srv server) { ready <- srv }})
 	}()
 	timer := time.NewTimer(waitLimit)
 	defer timer.Stop()
 	select {
-	case s.broker = <-ready:
+	case s.srv = <-ready:
+		s.broker, _ = s.srv.(*mqtttest.Broker)
 	case code := <-s.done:
 		cancel()
 		t.Fatalf("mqtttest %s: exited with %d before it was ready; stderr: %s", strings.Join(args, " "), code, s.stderr)
@@ -159,7 +163,7 @@ func (s *served) wait(m ...mqtttest.Matcher) mqtttest.Record {
 	s.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
 	defer cancel()
-	r, err := s.broker.Recorder().WaitFor(ctx, m...)
+	r, err := s.srv.Recorder().WaitFor(ctx, m...)
 	if err != nil {
 		s.t.Fatal(err)
 	}

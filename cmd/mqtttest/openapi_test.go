@@ -26,8 +26,8 @@ type openAPI struct {
 }
 
 // TestControlMatchesOpenAPI: docs/control-api.json describes the control
-// API the server serves: the same operations, each answering with a
-// status the description lists, and request bodies with the same fields.
+// API that serve and proxy serve: the same operations, each answering with
+// a status the description lists, and request bodies with the same fields.
 func TestControlMatchesOpenAPI(t *testing.T) {
 	t.Parallel()
 	data, err := os.ReadFile("../../docs/control-api.json")
@@ -38,16 +38,20 @@ func TestControlMatchesOpenAPI(t *testing.T) {
 	if err := json.Unmarshal(data, &spec); err != nil {
 		t.Fatalf("docs/control-api.json: %v", err)
 	}
-	_, a := controlAPI(t)
+	_, broker := controlAPI(t)
+	p := startServe(t, "proxy", "--upstream", "127.0.0.1:1", "--addr", "127.0.0.1:0", "--control", "127.0.0.1:0", "--ready-file", "{dir}/ready.json")
+	proxy := &api{t: t, url: readReady(t, p.path("ready.json")).Control}
 
 	var described []string
 	for path, ops := range spec.Paths {
 		for method, op := range ops {
 			pattern := strings.ToUpper(method) + " " + path
 			described = append(described, pattern)
-			status, out := a.do(strings.ToUpper(method), strings.ReplaceAll(path, "{id}", "x"), nil)
-			if _, ok := op.Responses[strconv.Itoa(status)]; !ok || strings.Contains(string(out), "in the control API") {
-				t.Errorf("%s answered %d (%s), which the description does not list", pattern, status, out)
+			for _, a := range []*api{broker, proxy} {
+				status, out := a.do(strings.ToUpper(method), strings.ReplaceAll(path, "{id}", "x"), nil)
+				if _, ok := op.Responses[strconv.Itoa(status)]; !ok || strings.Contains(string(out), "in the control API") {
+					t.Errorf("%s answered %d (%s), which the description does not list", pattern, status, out)
+				}
 			}
 		}
 	}

@@ -12,23 +12,26 @@ import (
 // readyInfo is the JSON object of the --ready-file: where the broker
 // listens, so a script never parses log lines.
 type readyInfo struct {
-	URL     string `json:"url"`                // "tcp://127.0.0.1:1883"
-	Addr    string `json:"addr"`               // "127.0.0.1:1883"
-	WSURL   string `json:"ws_url,omitempty"`   // with --ws: "ws://127.0.0.1:41235/"
-	TLSURL  string `json:"tls_url,omitempty"`  // with --tls or --tls-cert: "tls://127.0.0.1:41236"
-	TLSAddr string `json:"tls_addr,omitempty"` // with --tls or --tls-cert: "127.0.0.1:41236"
-	CAFile  string `json:"ca_file,omitempty"`  // with --tls: absolute path of the generated CA, PEM
-	Record  string `json:"record,omitempty"`   // with --record: absolute path of the JSON Lines file
-	Control string `json:"control,omitempty"`  // with --control: the control API, "http://127.0.0.1:41237"
-	PID     int    `json:"pid"`                // this process, for scripts that stop it
+	URL      string `json:"url"`                // "tcp://127.0.0.1:1883"
+	Addr     string `json:"addr"`               // "127.0.0.1:1883"
+	WSURL    string `json:"ws_url,omitempty"`   // with --ws: "ws://127.0.0.1:41235/"
+	TLSURL   string `json:"tls_url,omitempty"`  // with --tls or --tls-cert: "tls://127.0.0.1:41236"
+	TLSAddr  string `json:"tls_addr,omitempty"` // with --tls or --tls-cert: "127.0.0.1:41236"
+	CAFile   string `json:"ca_file,omitempty"`  // with --tls: absolute path of the generated CA, PEM
+	Record   string `json:"record,omitempty"`   // with --record: absolute path of the JSON Lines file
+	Control  string `json:"control,omitempty"`  // with --control: the control API, "http://127.0.0.1:41237"
+	Upstream string `json:"upstream,omitempty"` // proxy: the broker behind it
+	PID      int    `json:"pid"`                // this process, for scripts that stop it
 }
 
-// newReadyInfo describes the running broker b.
-func newReadyInfo(b *mqtttest.Broker, caFile, record string) readyInfo {
-	return readyInfo{
-		URL: b.URL(), Addr: b.Addr(), WSURL: b.WSURL(), TLSURL: b.TLSURL(), TLSAddr: b.TLSAddr(),
-		CAFile: absPath(caFile), Record: absPath(record), PID: os.Getpid(),
+// newReadyInfo describes the running server s; b is s as a broker, or nil
+// for a proxy.
+func newReadyInfo(s server, b *mqtttest.Broker, caFile, record string) readyInfo {
+	ri := readyInfo{URL: s.URL(), Addr: s.Addr(), CAFile: absPath(caFile), Record: absPath(record), PID: os.Getpid()}
+	if b != nil {
+		ri.WSURL, ri.TLSURL, ri.TLSAddr = b.WSURL(), b.TLSURL(), b.TLSAddr()
 	}
+	return ri
 }
 
 // readyLine is the one line serve prints when it is ready.

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-
-	"github.com/mqtt-testkit/testkit/mqtttest"
 )
 
 // Exit codes of the command.
@@ -21,6 +19,8 @@ const usage = `mqtttest runs an MQTT broker that records every packet, for CI pi
 
 Usage:
   mqtttest serve [flags]      run the broker until SIGINT or SIGTERM
+  mqtttest proxy --upstream HOST:PORT [flags]
+                              the same tap, recording and faults in front of another broker
   mqtttest show [flags] FILE  print a recording as the transcript, filtered
   mqtttest help [COMMAND]     show this help, or the flags of a command
 
@@ -32,9 +32,9 @@ Examples:
 // hooks lets a test observe a command running in its own process. The zero
 // value observes nothing.
 type hooks struct {
-	// ready, when not nil, is called once the broker listens and the ready
-	// line and ready file are written, with the running broker.
-	ready func(*mqtttest.Broker)
+	// ready, when not nil, is called once the broker or proxy listens and
+	// the ready line and ready file are written, with what is running.
+	ready func(server)
 }
 
 // run runs the command line args (without the program name) until ctx ends,
@@ -52,11 +52,13 @@ func runWith(ctx context.Context, args []string, stdout, stderr io.Writer, h hoo
 	switch cmd := args[0]; cmd {
 	case "serve":
 		return serve(ctx, args[1:], stdout, stderr, h)
+	case "proxy":
+		return runServer(ctx, "proxy", args[1:], stdout, stderr, h)
 	case "show":
 		return show(args[1:], os.Stdin, stdout, stderr)
 	case "help", "-h", "-help", "--help":
-		if len(args) > 1 && args[1] == "serve" {
-			printServeUsage(stdout)
+		if len(args) > 1 && (args[1] == "serve" || args[1] == "proxy") {
+			printUsage(args[1], stdout)
 			return exitOK
 		}
 		if len(args) > 1 && args[1] == "show" {

@@ -18,22 +18,27 @@ import (
 // announces it, streams its records, and when ctx ends shuts it down and
 // writes the last records. It returns the exit code.
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer, h hooks) int {
-	cfg, err := parseServeArgs(args)
+	return runServer(ctx, "serve", args, stdout, stderr, h)
+}
+
+// runServer runs cmd, serve or proxy, with args (after the command name).
+func runServer(ctx context.Context, cmd string, args []string, stdout, stderr io.Writer, h hooks) int {
+	cfg, err := parseArgs(cmd, args)
 	switch {
 	case errors.Is(err, flag.ErrHelp):
-		printServeUsage(stdout)
+		printUsage(cmd, stdout)
 		return exitOK
 	case err != nil:
-		fmt.Fprintf(stderr, "mqtttest serve: %v\n", err)
+		fmt.Fprintf(stderr, "mqtttest %s: %v\n", cmd, err)
 		return exitUsage
 	}
 	inst, code, err := startInstance(cfg, stdout, stderr)
 	if err != nil {
-		fmt.Fprintf(stderr, "mqtttest serve: %v\n", err)
+		fmt.Fprintf(stderr, "mqtttest %s: %v\n", cmd, err)
 		return code
 	}
 	if h.ready != nil {
-		h.ready(inst.broker)
+		h.ready(inst.srv)
 	}
 
 	var failed error
@@ -46,24 +51,26 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer, h hooks
 		failed = err
 	}
 	if failed != nil {
-		fmt.Fprintf(stderr, "mqtttest serve: %v\n", failed)
+		fmt.Fprintf(stderr, "mqtttest %s: %v\n", cmd, failed)
 		return exitRuntime
 	}
 	return exitOK
 }
 
-// instance is a running broker with the files serve made for it.
+// instance is a running broker or proxy with the files the command made for it.
 type instance struct {
-	broker    *mqtttest.Broker
-	record    *os.File  // the --record file, or nil
-	stream    *streamer // nil without --record and --transcript
-	control   *control  // the control API, or nil without --control
-	readyFile string    // written once ready, removed at shutdown; "" for none
-	readyData []byte    // what serve wrote to readyFile
-	caFile    string    // the generated CA, removed at shutdown; "" for none
-	caData    []byte    // what serve wrote to caFile
-	tempDir   string    // holds caFile when there is no ready file; "" for none
-	stderr    io.Writer // for notes at shutdown
+	srv       server           // the broker or the proxy
+	broker    *mqtttest.Broker // the broker; nil for a proxy
+	record    *os.File         // the --record file, or nil
+	stream    *streamer        // nil without --record and --transcript
+	control   *control         // the control API, or nil without --control
+	readyFile string           // written once ready, removed at shutdown; "" for none
+	readyData []byte           // what serve wrote to readyFile
+	caFile    string           // the generated CA, removed at shutdown; "" for none
+	caData    []byte           // what serve wrote to caFile
+	tempDir   string           // holds caFile when there is no ready file; "" for none
+	stderr    io.Writer        // for notes at shutdown
+	cmd       string           // serve or proxy, for those notes
 }
 
 // startInstance opens the --record file, starts the broker, warns on stderr
@@ -71,7 +78,7 @@ type instance struct {
 // and prints the ready line. On error it undoes what it did and returns the
 // exit code the error deserves.
 func startInstance(cfg *serveConfig, stdout, stderr io.Writer) (_ *instance, code int, err error) {
-	inst := &instance{stderr: stderr}
+	inst := &instance{cmd: cfg.cmd, stderr: stderr}
 	defer func() {
 		if err != nil {
 			inst.shutdown(false)
@@ -88,24 +95,29 @@ func startInstance(cfg *serveConfig, stdout, stderr io.Writer) (_ *instance, cod
 		}
 	}
 
-	if inst.broker, err = mqtttest.Start(cfg.options()...); err != nil {
+	if cfg.upstream != "" {
+		inst.srv, err = mqtttest.StartProxy(cfg.upstream, mqtttest.WithAddr(cfg.addr))
+	} else if inst.broker, err = mqtttest.Start(cfg.options()...); err == nil {
+		inst.srv = inst.broker
+	}
+	if err != nil {
 		if errors.Is(err, syscall.EADDRNOTAVAIL) { // only --addr is not a free loopback port
 			return nil, exitUsage, notLocalError("--addr", cfg.addr)
 		}
 		return nil, exitRuntime, errors.New(strings.TrimPrefix(err.Error(), "mqtttest: "))
 	}
 	if cfg.control != "" {
-		if inst.control, err = startControl(inst.broker, cfg.control, cfg.token); err != nil {
+		if inst.control, err = startControl(inst.srv, inst.broker, cfg.control, cfg.token); err != nil {
 			return nil, exitRuntime, err
 		}
 	}
-	for _, l := range boundListeners(inst.broker, inst.control) {
+	for _, l := range boundListeners(inst.srv, inst.broker, inst.control) {
 		if w := exposureWarning(l.name, l.addr); w != "" {
-			fmt.Fprintf(stderr, "mqtttest serve: %s\n", w)
+			fmt.Fprintf(stderr, "mqtttest %s: %s\n", cfg.cmd, w)
 		}
 	}
-	if ca := inst.broker.CAPEM(); ca != nil {
-		if err := inst.writeCA(ca, cfg.readyFile); err != nil {
+	if inst.broker != nil && inst.broker.CAPEM() != nil {
+		if err := inst.writeCA(inst.broker.CAPEM(), cfg.readyFile); err != nil {
 			return nil, exitRuntime, fmt.Errorf("cannot write the CA file: %v", err)
 		}
 	}
@@ -118,10 +130,11 @@ func startInstance(cfg *serveConfig, stdout, stderr io.Writer) (_ *instance, cod
 		transcript = stdout
 	}
 	if jsonl != nil || transcript != nil {
-		inst.stream = newStreamer(inst.broker.Recorder(), jsonl, transcript)
+		inst.stream = newStreamer(inst.srv.Recorder(), jsonl, transcript)
 	}
 
-	info := newReadyInfo(inst.broker, inst.caFile, cfg.record)
+	info := newReadyInfo(inst.srv, inst.broker, inst.caFile, cfg.record)
+	info.Upstream = cfg.upstream
 	if inst.control != nil {
 		info.Control = inst.control.url()
 	}
@@ -169,8 +182,8 @@ func (inst *instance) shutdown(flush bool) error {
 	if inst.control != nil {
 		inst.control.close() // no request acts on the broker once it closes
 	}
-	if inst.broker != nil {
-		inst.broker.Close()
+	if inst.srv != nil {
+		inst.srv.Close()
 	}
 	if inst.stream != nil && flush {
 		errs = append(errs, inst.stream.flush())
@@ -205,7 +218,7 @@ func (inst *instance) shutdown(flush bool) error {
 func (inst *instance) removeOwn(label, name string, data []byte, held string) error {
 	left, err := removeIfUnchanged(name, data)
 	if left {
-		fmt.Fprintf(inst.stderr, "mqtttest serve: left %s in place: it no longer holds %s\n", label, held)
+		fmt.Fprintf(inst.stderr, "mqtttest %s: left %s in place: it no longer holds %s\n", inst.cmd, label, held)
 	}
 	return err
 }

@@ -1,4 +1,6 @@
-package mqtttest
+// Package mosquittotest runs Debian's mosquitto broker for the tests of
+// this module that put mqtttest in front of another broker (the proxy).
+package mosquittotest
 
 import (
 	"bufio"
@@ -12,11 +14,14 @@ import (
 	"time"
 )
 
-// startMosquitto runs the Debian mosquitto broker on a free loopback port
+// waitLimit bounds how long Start waits for mosquitto to be ready.
+const waitLimit = 10 * time.Second
+
+// Start runs the Debian mosquitto broker on a free loopback port
 // with a generated configuration, stopped at cleanup, and returns its
 // address. Without the binary the test is skipped, except in CI (CI set),
 // where .ci/run installs it and its absence is a failure.
-func startMosquitto(t testing.TB) string {
+func Start(t testing.TB) string {
 	t.Helper()
 	bin, err := exec.LookPath("mosquitto")
 	if err != nil {
@@ -73,8 +78,8 @@ func startMosquitto(t testing.TB) string {
 	case <-ready:
 	case <-drained: // log is the scanner's no more
 		t.Fatalf("mosquitto exited before it was ready:\n%s", log.String())
-	case <-time.After(waitTime):
-		t.Fatalf("mosquitto not ready after %v", waitTime)
+	case <-time.After(waitLimit):
+		t.Fatalf("mosquitto not ready after %v", waitLimit)
 	}
 	return fmt.Sprintf("127.0.0.1:%d", port)
 }
