@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"net"
 	"os"
 	"strings"
@@ -113,7 +114,7 @@ func TestDefaultAddr(t *testing.T) {
 	if c.addr != "127.0.0.1:1883" {
 		t.Errorf("default --addr: got %q, want 127.0.0.1:1883", c.addr)
 	}
-	if opts := c.options(); len(opts) != 1 {
+	if opts := c.options(io.Discard); len(opts) != 1 {
 		t.Errorf("plain serve: got %d broker options, want only the address", len(opts))
 	}
 }

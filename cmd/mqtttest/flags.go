@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"strconv"
@@ -28,6 +29,7 @@ type serveConfig struct {
 	quiet      bool   // --quiet
 	readyFile  string // --ready-file, "" for none
 	aclFile    string // --acl, "" for none
+	usersFile  string // --users, "" for none
 	ws         bool   // --ws
 	tls        bool   // --tls: generated CA and certificate
 	tlsCert    string // --tls-cert
@@ -37,7 +39,8 @@ type serveConfig struct {
 	control    string // --control: the control API's HOST:PORT, "" for none
 	token      string // --control-token, or $MQTTTEST_CONTROL_TOKEN
 
-	acl []mqtttest.ACLRule // the rules read from aclFile
+	acl   []mqtttest.ACLRule // the rules read from aclFile
+	users map[string]string  // the users read from usersFile
 }
 
 // newFlags returns the flag set of cmd, serve or proxy, writing into c.
@@ -54,6 +57,7 @@ func newFlags(cmd string, c *serveConfig) *flag.FlagSet {
 	fs.BoolVar(&c.quiet, "quiet", false, "print no transcript, even when standard output is a terminal")
 	fs.StringVar(&c.readyFile, "ready-file", "", "once listening, write the addresses to `FILE` as JSON; FILE must be absent or a ready file an earlier run left; removed on exit if unchanged")
 	if cmd == "serve" {
+		fs.StringVar(&c.usersFile, "users", "", "accept only the users in `FILE`, one \"user:password\" a line; others are refused (v5 CONNACK 0x86, v3 0x05)")
 		fs.StringVar(&c.aclFile, "acl", "", "deny topics as the rules in `FILE` say, one a line: \"deny publish|subscribe FILTER\"")
 		fs.BoolVar(&c.ws, "ws", false, "also listen for MQTT over WebSocket, on a free loopback port")
 		fs.BoolVar(&c.tls, "tls", false, "also listen for MQTT over TLS, on a free loopback port, with a generated CA")
@@ -133,6 +137,13 @@ func parseArgs(cmd string, args []string) (*serveConfig, error) {
 		}
 		c.acl = rules
 	}
+	if c.usersFile != "" {
+		users, err := readUsers(c.usersFile)
+		if err != nil {
+			return nil, err
+		}
+		c.users = users
+	}
 	if err := c.checkTLS(); err != nil {
 		return nil, err
 	}
@@ -152,6 +163,38 @@ func checkUpstream(addr string) error {
 		return fmt.Errorf("--upstream %s: port %q is not 1-65535", addr, port)
 	}
 	return nil
+}
+
+// readUsers reads a --users file: one "user:password" a line; blank lines
+// and lines starting with # are skipped. An error names the line, never
+// what is on it: it may hold a password.
+func readUsers(name string) (map[string]string, error) {
+	data, err := os.ReadFile(name)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read --users file: %v (give a readable file with one \"user:password\" a line)", err)
+	}
+	users := map[string]string{}
+	for i, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSuffix(line, "\r")
+		if strings.TrimSpace(line) == "" || strings.HasPrefix(strings.TrimSpace(line), "#") {
+			continue
+		}
+		user, password, ok := strings.Cut(line, ":")
+		switch {
+		case !ok:
+			return nil, fmt.Errorf("--users %s: line %d has no colon: want \"user:password\"", name, i+1)
+		case user == "":
+			return nil, fmt.Errorf("--users %s: line %d has an empty user name", name, i+1)
+		}
+		if _, dup := users[user]; dup {
+			return nil, fmt.Errorf("--users %s: line %d repeats user %q", name, i+1, user)
+		}
+		users[user] = password
+	}
+	if len(users) == 0 {
+		return nil, fmt.Errorf("--users %s: no users: want one \"user:password\" a line (without --users every client is accepted)", name)
+	}
+	return users, nil
 }
 
 // readACL reads the rules of an --acl file.
@@ -191,11 +234,15 @@ func (c *serveConfig) checkTLS() error {
 	return nil
 }
 
-// options returns the broker options the configuration asks for.
-func (c *serveConfig) options() []mqtttest.Option {
+// options returns the broker options the configuration asks for; the
+// broker's logs, with --logs, go to logs.
+func (c *serveConfig) options(logs io.Writer) []mqtttest.Option {
 	opts := []mqtttest.Option{mqtttest.WithAddr(c.addr)}
 	if len(c.acl) > 0 {
 		opts = append(opts, mqtttest.WithACL(c.acl...))
+	}
+	if c.users != nil {
+		opts = append(opts, mqtttest.WithAuth(c.users))
 	}
 	if c.ws {
 		opts = append(opts, mqtttest.WithWebSocket())
@@ -207,7 +254,7 @@ func (c *serveConfig) options() []mqtttest.Option {
 		opts = append(opts, mqtttest.WithTLSFiles(c.tlsCert, c.tlsKey))
 	}
 	if c.logs {
-		opts = append(opts, mqtttest.WithLogs())
+		opts = append(opts, mqtttest.WithLogger(slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
 	}
 	return opts
 }

@@ -97,7 +97,7 @@ func startInstance(cfg *serveConfig, stdout, stderr io.Writer) (_ *instance, cod
 
 	if cfg.upstream != "" {
 		inst.srv, err = mqtttest.StartProxy(cfg.upstream, mqtttest.WithAddr(cfg.addr))
-	} else if inst.broker, err = mqtttest.Start(cfg.options()...); err == nil {
+	} else if inst.broker, err = mqtttest.Start(cfg.options(stderr)...); err == nil {
 		inst.srv = inst.broker
 	}
 	if err != nil {
