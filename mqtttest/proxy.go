@@ -7,6 +7,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -24,6 +25,8 @@ type Proxy struct {
 	dial     time.Duration
 	conns    connSet
 	once     sync.Once
+
+	partitioned atomic.Bool // see Partition
 }
 
 // NewProxy starts a Proxy to the MQTT broker at upstreamAddr ("host:port")
@@ -101,19 +104,23 @@ func (p *Proxy) Close() error {
 // a tap, until either side ends.
 func (p *Proxy) handle(c net.Conn) {
 	t := p.tap(c, c, tap.Config{Listener: "proxy"})
+	if !p.conns.add(t) {
+		t.Cut(ClosedByTest, "proxy closed")
+		t.Finish(nil)
+		return
+	}
+	defer p.conns.remove(t)
+	if p.partitioned.Load() { // after add: a Partition either sees this connection or is seen here
+		t.Cut(ClosedByTest, "refused: the proxy is partitioned (Proxy.Partition)")
+		t.Finish(nil)
+		return
+	}
 	up, err := net.DialTimeout("tcp", p.upstream, p.dial)
 	if err != nil {
 		t.Cut(ClosedByBroker, fmt.Sprintf("upstream %s unreachable: %v", p.upstream, err))
 		t.Finish(nil)
 		return
 	}
-	if !p.conns.add(t) {
-		up.Close()
-		t.Cut(ClosedByTest, "proxy closed")
-		t.Finish(nil)
-		return
-	}
-	defer p.conns.remove(t)
 	go func() { // a cut (Close, a fault) ends the upstream side too, even mid-write
 		<-t.Dead()
 		up.Close()
@@ -133,4 +140,21 @@ func (p *Proxy) handle(c net.Conn) {
 	up.Close()
 	<-upDone
 	t.Finish(nil)
+}
+
+// Partition cuts the proxy's clients off from the upstream broker without
+// closing anything, as Broker.Partition does: every open connection freezes
+// both ways, the sockets stay open, so keepalives expire on both sides as
+// in a real network partition, and new connections are closed as they
+// arrive. Heal ends it. A connection a Freeze rule froze stays frozen.
+func (p *Proxy) Partition() {
+	p.partitioned.Store(true)
+	p.conns.each(func(t *tap.Conn) { t.Partition() })
+}
+
+// Heal ends a Partition: connections still open pass packets again, and new
+// ones are relayed.
+func (p *Proxy) Heal() {
+	p.partitioned.Store(false)
+	p.conns.each(func(t *tap.Conn) { t.Heal() })
 }

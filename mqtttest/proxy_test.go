@@ -96,3 +96,25 @@ func TestFailedProxyTestWithoutRecords(t *testing.T) {
 		t.Errorf("failed test logged %q, want the proxy address and no records", f.logs)
 	}
 }
+
+// TestProxyPartition: Proxy.Partition freezes the connections through the
+// proxy both ways and refuses new ones; Heal lets packets through again.
+func TestProxyPartition(t *testing.T) {
+	p := NewProxy(t, mosquittotest.Start(t))
+	sub := connect3(t, p.URL(), "sub")
+	sub.subscribe(t, "p/#", 1)
+	pub := connect3(t, p.URL(), "pub")
+	p.Partition()
+	pub.Publish("p/lost", 0, false, "into the partition")
+	if r := wait(t, p.Recorder(), ClientID("pub"), Publish("p/lost")); !r.Withheld || !strings.Contains(r.Fault, "Partition") {
+		t.Errorf("a PUBLISH during the partition: %s, want it withheld by the partition", r.Line())
+	}
+	late := dialAddr(t, p.Addr())
+	defer late.Close()
+	wait(t, p.Recorder(), Closed(), Where("refused by the partition", func(r Record) bool { return strings.Contains(r.Reason, "partitioned") }))
+	p.Heal()
+	pub.publish(t, "p/after", 1, false, "healed")
+	if m := receive(t, sub.got); m.topic != "p/after" {
+		t.Fatalf("after Heal the subscriber got %+v, want p/after (and never p/lost)", m)
+	}
+}

@@ -81,8 +81,8 @@ func (c *control) routes() []route {
 		{"GET /faults", c.listFaults},
 		{"DELETE /faults/{id}", c.removeFault},
 		{"DELETE /faults", c.removeFaults},
-		{"POST /partition", c.brokerOnly(func(w http.ResponseWriter, _ *http.Request) { c.b.Partition(); w.WriteHeader(http.StatusNoContent) })},
-		{"POST /heal", c.brokerOnly(func(w http.ResponseWriter, _ *http.Request) { c.b.Heal(); w.WriteHeader(http.StatusNoContent) })},
+		{"POST /partition", func(w http.ResponseWriter, _ *http.Request) { c.s.Partition(); w.WriteHeader(http.StatusNoContent) }},
+		{"POST /heal", func(w http.ResponseWriter, _ *http.Request) { c.s.Heal(); w.WriteHeader(http.StatusNoContent) }},
 		{"POST /restart", c.brokerOnly(c.restart)},
 	}
 }

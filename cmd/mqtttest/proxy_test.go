@@ -38,8 +38,8 @@ func TestProxyInFrontOfMosquitto(t *testing.T) {
 			t.Errorf("GET %s on a proxy: %d %s, want 501 saying why", path, status, out)
 		}
 	}
-	if status, _ := a.do("POST", "/partition", nil); status != http.StatusNotImplemented {
-		t.Errorf("POST /partition on a proxy: %d, want 501", status)
+	if status, _ := a.do("POST", "/restart?sessions=keep", nil); status != http.StatusNotImplemented {
+		t.Errorf("POST /restart on a proxy: %d, want 501", status)
 	}
 	c.Disconnect(250)
 	s.wait(mqtttest.Closed(), mqtttest.ClientID("via-proxy"))
