@@ -23,7 +23,7 @@ func TestUsers(t *testing.T) {
 	}
 	s := startServe(t, "--addr", "127.0.0.1:0", "--users", users, "--transcript", "--logs")
 	connect := func(user, password string) error {
-		o := mqtt.NewClientOptions().AddBroker(s.broker.URL()).SetClientID(user+"-client").
+		o := mqtt.NewClientOptions().AddBroker(s.broker.URL()).SetClientID(user + "-client").
 			SetUsername(user).SetPassword(password).SetAutoReconnect(false).SetConnectTimeout(waitLimit)
 		c := mqtt.NewClient(o)
 		tok := c.Connect()
