@@ -17,11 +17,15 @@ import (
 // waitLimit bounds how long Start waits for mosquitto to be ready.
 const waitLimit = 10 * time.Second
 
-// Start runs the Debian mosquitto broker on a free loopback port
+// Start is StartWith with no extra configuration.
+func Start(t testing.TB) string { return StartWith(t, "") }
+
+// StartWith runs the Debian mosquitto broker on a free loopback port
 // with a generated configuration, stopped at cleanup, and returns its
-// address. Without the binary the test is skipped, except in CI (CI set),
+// address; extra is appended to the configuration (a bridge, say).
+// Without the binary the test is skipped, except in CI (CI set),
 // where .ci/run installs it and its absence is a failure.
-func Start(t testing.TB) string {
+func StartWith(t testing.TB, extra string) string {
 	t.Helper()
 	bin, err := exec.LookPath("mosquitto")
 	if err != nil {
@@ -40,7 +44,7 @@ func Start(t testing.TB) string {
 	port := ln.Addr().(*net.TCPAddr).Port
 	ln.Close()
 	conf := filepath.Join(t.TempDir(), "mosquitto.conf")
-	body := fmt.Sprintf("listener %d 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stderr\nlog_type error\nlog_type warning\nlog_type notice\nlog_type information\n", port)
+	body := fmt.Sprintf("listener %d 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stderr\nlog_type error\nlog_type warning\nlog_type notice\nlog_type information\n%s", port, extra)
 	if err := os.WriteFile(conf, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
