@@ -30,6 +30,7 @@ type serveConfig struct {
 	readyFile  string // --ready-file, "" for none
 	aclFile    string // --acl, "" for none
 	usersFile  string // --users, "" for none
+	caOut      string // --ca-out: where the generated CA goes; "" for next to the ready file
 	ws         bool   // --ws
 	tls        bool   // --tls: generated CA and certificate
 	tlsCert    string // --tls-cert
@@ -61,6 +62,7 @@ func newFlags(cmd string, c *serveConfig) *flag.FlagSet {
 		fs.StringVar(&c.aclFile, "acl", "", "deny topics as the rules in `FILE` say, one a line: \"deny publish|subscribe FILTER\"")
 		fs.BoolVar(&c.ws, "ws", false, "also listen for MQTT over WebSocket, on a free loopback port")
 		fs.BoolVar(&c.tls, "tls", false, "also listen for MQTT over TLS, on a free loopback port, with a generated CA")
+		fs.StringVar(&c.caOut, "ca-out", "", "with --tls, write the generated CA to `FILE` (PEM) rather than next to --ready-file; FILE must be absent or a CA an earlier run wrote; removed on exit if unchanged")
 		fs.StringVar(&c.tlsCert, "tls-cert", "", "listen for TLS with the PEM certificate in `FILE` (needs --tls-key)")
 		fs.StringVar(&c.tlsKey, "tls-key", "", "the PEM private key of --tls-cert, in `FILE`")
 		fs.BoolVar(&c.logs, "logs", false, "print the broker's own logs on standard error")
@@ -143,6 +145,14 @@ func parseArgs(cmd string, args []string) (*serveConfig, error) {
 			return nil, err
 		}
 		c.users = users
+	}
+	if c.caOut != "" {
+		if !c.tls {
+			return nil, errors.New("--ca-out without --tls: only --tls generates a CA (with --tls-cert the CA is yours)")
+		}
+		if err := checkCAPath(c.caOut, "(the file --ca-out names)", "--ca-out"); err != nil {
+			return nil, err
+		}
 	}
 	if err := c.checkTLS(); err != nil {
 		return nil, err

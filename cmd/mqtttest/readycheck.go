@@ -37,18 +37,8 @@ func prepareReadyFile(name string, tls bool) error {
 		return fmt.Errorf("--ready-file %s exists and was not written by mqtttest; remove it or choose another path", name)
 	}
 	if tls {
-		const where = "(--tls writes its CA there, next to --ready-file)"
-		ca := caFileFor(name)
-		what, kind, err := inspect(ca, isGeneratedCA)
-		switch {
-		case err != nil:
-			return fmt.Errorf("cannot check the CA file: %v %s; choose another --ready-file", err, where)
-		case what == directory:
-			return fmt.Errorf("%s is a directory %s; choose another --ready-file", ca, where)
-		case what == special:
-			return fmt.Errorf("%s is a %s, not a regular file %s; remove it or choose another --ready-file", ca, kind, where)
-		case what == foreign:
-			return fmt.Errorf("%s exists and was not written by mqtttest %s; remove it or choose another --ready-file", ca, where)
+		if err := checkCAPath(caFileFor(name), "(--tls writes its CA there, next to --ready-file)", "--ready-file"); err != nil {
+			return err
 		}
 	}
 	if ready == leftover {
@@ -62,6 +52,28 @@ func prepareReadyFile(name string, tls bool) error {
 // isReadyFile reports whether data is a ready file as mqtttest writes it: a
 // JSON object with a "url" that starts with tcp://, an "addr" and a "pid"
 // above 0. Other fields may be there too (newer versions add some).
+// checkCAPath checks that the generated CA may be written to ca: nothing is
+// there, or a CA an earlier run generated. where says why the CA goes
+// there; choose names the flag to change.
+func checkCAPath(ca, where, choose string) error {
+	dir := filepath.Dir(ca)
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return fmt.Errorf("%s %s: directory %s does not exist (create it first)", where, ca, dir)
+	}
+	what, kind, err := inspect(ca, isGeneratedCA)
+	switch {
+	case err != nil:
+		return fmt.Errorf("cannot check the CA file: %v %s; choose another %s", err, where, choose)
+	case what == directory:
+		return fmt.Errorf("%s is a directory %s; choose another %s", ca, where, choose)
+	case what == special:
+		return fmt.Errorf("%s is a %s, not a regular file %s; remove it or choose another %s", ca, kind, where, choose)
+	case what == foreign:
+		return fmt.Errorf("%s exists and was not written by mqtttest %s; remove it or choose another %s", ca, where, choose)
+	}
+	return nil
+}
+
 func isReadyFile(data []byte) bool {
 	var ri struct {
 		URL  *string `json:"url"`

@@ -85,7 +85,7 @@ func startInstance(cfg *serveConfig, stdout, stderr io.Writer) (_ *instance, cod
 		}
 	}()
 	if cfg.readyFile != "" {
-		if err := prepareReadyFile(cfg.readyFile, cfg.tls); err != nil {
+		if err := prepareReadyFile(cfg.readyFile, cfg.tls && cfg.caOut == ""); err != nil {
 			return nil, exitUsage, err
 		}
 	}
@@ -117,7 +117,7 @@ func startInstance(cfg *serveConfig, stdout, stderr io.Writer) (_ *instance, cod
 		}
 	}
 	if inst.broker != nil && inst.broker.CAPEM() != nil {
-		if err := inst.writeCA(inst.broker.CAPEM(), cfg.readyFile); err != nil {
+		if err := inst.writeCA(inst.broker.CAPEM(), cfg.readyFile, cfg.caOut); err != nil {
 			return nil, exitRuntime, fmt.Errorf("cannot write the CA file: %v", err)
 		}
 	}
@@ -149,11 +149,14 @@ func startInstance(cfg *serveConfig, stdout, stderr io.Writer) (_ *instance, cod
 	return inst, exitOK, nil
 }
 
-// writeCA writes the generated CA next to the ready file (prepareReadyFile
-// checked that nothing but an earlier run's CA is there), or without one
-// into a new temporary directory.
-func (inst *instance) writeCA(ca []byte, readyFile string) error {
+// writeCA writes the generated CA to caOut, or next to the ready file
+// (prepareReadyFile or parseArgs checked that nothing but an earlier run's
+// CA is there), or without either into a new temporary directory.
+func (inst *instance) writeCA(ca []byte, readyFile, caOut string) error {
 	name := caFileFor(readyFile)
+	if caOut != "" {
+		name = caOut
+	}
 	if name == "" {
 		dir, err := os.MkdirTemp("", "mqtttest-")
 		if err != nil {
