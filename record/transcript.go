@@ -115,6 +115,25 @@ func writePacket(b *strings.Builder, r *Record) {
 	} else {
 		fmt.Fprintf(b, "broker → %s  ", who)
 	}
+	writePacketBody(b, r)
+}
+
+// Detail renders a packet record as its transcript line does, without who
+// sent it to whom and without the fault, e.g. "PUBLISH  q1 id=3
+// home/kitchen/temp  \"21.5\"": the label of an arrow in a diagram. Other
+// records render as Line does.
+func (r Record) Detail() string {
+	var b strings.Builder
+	if r.Event == EventPacket {
+		writePacketBody(&b, &r)
+	} else {
+		writePacket(&b, &r)
+	}
+	return b.String()
+}
+
+// writePacketBody writes what a packet record says after who sent it.
+func writePacketBody(b *strings.Builder, r *Record) {
 	if r.Malformed {
 		fmt.Fprintf(b, "MALFORMED %s (%s)  raw=%s", r.Type, oneLine(r.Err), shortHex(r.Raw))
 		return

@@ -71,4 +71,9 @@
 // at a line of the file that is not a record, which it names.
 //
 //	mqtttest show --client sensor-1 --type PUBLISH,PUBACK packets.jsonl
+//
+// diagram prints the records show would as a Mermaid sequence diagram: a
+// lifeline for the broker and one per client, an arrow per packet (crossed
+// when a fault withheld it), notes for closes, drops and restarts, and
+// long runs folded into a note; --max N bounds what is drawn.
 package main

@@ -22,6 +22,8 @@ Usage:
   mqtttest proxy --upstream HOST:PORT [flags]
                               the same tap, recording and faults in front of another broker
   mqtttest show [flags] FILE  print a recording as the transcript, filtered
+  mqtttest diagram [flags] FILE
+                              print a recording as a Mermaid sequence diagram
   mqtttest help [COMMAND]     show this help, or the flags of a command
 
 Examples:
@@ -56,13 +58,15 @@ func runWith(ctx context.Context, args []string, stdout, stderr io.Writer, h hoo
 		return runServer(ctx, "proxy", args[1:], stdout, stderr, h)
 	case "show":
 		return show(args[1:], os.Stdin, stdout, stderr)
+	case "diagram":
+		return diagram(args[1:], os.Stdin, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		if len(args) > 1 && (args[1] == "serve" || args[1] == "proxy") {
 			printUsage(args[1], stdout)
 			return exitOK
 		}
-		if len(args) > 1 && args[1] == "show" {
-			printShowUsage(stdout)
+		if len(args) > 1 && (args[1] == "show" || args[1] == "diagram") {
+			printReaderUsage(args[1], stdout)
 			return exitOK
 		}
 		fmt.Fprint(stdout, usage)

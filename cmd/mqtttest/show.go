@@ -12,78 +12,97 @@ import (
 	"github.com/mqtt-testkit/testkit/record"
 )
 
-// showConfig is the command line of show.
-type showConfig struct {
+// A reader of recordings: show and diagram take a recording (a --record
+// file, or - for standard input), select records with the same flags, and
+// read it a record at a time, so a recording of any length is read in
+// bounded memory.
+
+// readerConfig is the command line that show and diagram share.
+type readerConfig struct {
 	filters
 	from string // --from: an offset from the first record (1.5s) or an RFC 3339 time
 	to   string // --to: the same
+	max  int    // diagram's --max
 }
 
-// newShowFlags returns the flag set of show, writing into c.
-func newShowFlags(c *showConfig) *flag.FlagSet {
-	fs := flag.NewFlagSet("show", flag.ContinueOnError)
-	fs.SetOutput(io.Discard) // errors are reported in one line by show
+// newReaderFlags returns the flag set of cmd, show or diagram, writing into c.
+func newReaderFlags(cmd string, c *readerConfig) *flag.FlagSet {
+	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // errors are reported in one line by the command
 	fs.StringVar(&c.client, "client", "", "only the records of the client with this `ID`")
 	fs.StringVar(&c.topic, "topic", "", "only PUBLISH packets and drops whose topic matches the topic `FILTER` (wildcards allowed), and SUBSCRIBE and UNSUBSCRIBE packets with that filter")
 	fs.StringVar(&c.types, "type", "", "only packets of these `TYPES`, comma-separated, e.g. PUBLISH,PUBACK")
 	fs.Uint64Var(&c.conn, "conn", 0, "only the records of connection number `N` (conn#N in the transcript)")
 	fs.StringVar(&c.from, "from", "", "only records from `WHEN` on: an offset from the first record (1.5s, 200ms) or an RFC 3339 time")
 	fs.StringVar(&c.to, "to", "", "only records up to `WHEN` (as --from)")
+	if cmd == "diagram" {
+		fs.IntVar(&c.max, "max", defaultMaxDrawn, "draw at most `N` arrows and notes; a note counts the records left out")
+	}
 	return fs
 }
 
-// printShowUsage writes the usage of show, with every flag, to w.
-func printShowUsage(w io.Writer) {
-	fmt.Fprint(w, "Usage: mqtttest show [flags] FILE\n\nPrints a recording (serve's --record file; - for standard input) as the\ntranscript, one line a record, timed from its first record, filtered by\nthe flags. It reads the file a record at a time, whatever its length.\n\nFlags:\n")
-	newShowFlags(&showConfig{}).VisitAll(func(f *flag.Flag) {
+// readerUsage is what each reader command does.
+var readerUsage = map[string]string{
+	"show":    "Prints a recording (serve's --record file; - for standard input) as the\ntranscript, one line a record, timed from its first record, filtered by\nthe flags.",
+	"diagram": "Prints a recording (serve's --record file; - for standard input), or the\nrecords the flags select, as a Mermaid sequence diagram: a lifeline per\nclient and the broker, faults marked, long runs folded. GitHub and GitLab\nrender it in Markdown, in a ```mermaid block.",
+}
+
+// printReaderUsage writes the usage of cmd, show or diagram, to w.
+func printReaderUsage(cmd string, w io.Writer) {
+	fmt.Fprintf(w, "Usage: mqtttest %s [flags] FILE\n\n%s It reads the file a record at a time,\nwhatever its length.\n\nFlags:\n", cmd, readerUsage[cmd])
+	newReaderFlags(cmd, &readerConfig{}).VisitAll(func(f *flag.Flag) {
 		arg, text := flag.UnquoteUsage(f)
 		fmt.Fprintf(w, "  --%s %s\n\t%s\n", f.Name, arg, text)
 	})
 }
 
-// show runs "mqtttest show" with args (after the command name).
-func show(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	var c showConfig
-	fs := newShowFlags(&c)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			printShowUsage(stdout)
-			return exitOK
-		}
-		fmt.Fprintf(stderr, "mqtttest show: %v (run \"mqtttest help show\" for the flags)\n", err)
+// readRecordings runs cmd, show or diagram, with args: it parses them,
+// reads the recording they name, and calls each with every record selected
+// and the time of the recording's first record. It returns the exit code.
+func readRecordings(cmd string, args []string, stdin io.Reader, stdout, stderr io.Writer, each func(c *readerConfig, out *bufio.Writer) func(r record.Record, start time.Time) error, done func(out *bufio.Writer) error) int {
+	var c readerConfig
+	fs := newReaderFlags(cmd, &c)
+	usage := func(err error) int {
+		fmt.Fprintf(stderr, "mqtttest %s: %v\n", cmd, err)
 		return exitUsage
 	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			printReaderUsage(cmd, stdout)
+			return exitOK
+		}
+		return usage(fmt.Errorf("%v (run \"mqtttest help %s\" for the flags)", err, cmd))
+	}
 	if fs.NArg() != 1 {
-		fmt.Fprintf(stderr, "mqtttest show: want one recording FILE (- for standard input), got %d arguments (run \"mqtttest help show\")\n", fs.NArg())
-		return exitUsage
+		return usage(fmt.Errorf("want one recording FILE (- for standard input), got %d arguments (run \"mqtttest help %s\")", fs.NArg(), cmd))
+	}
+	if cmd == "diagram" && c.max < 1 {
+		return usage(fmt.Errorf("--max %d: want at least 1", c.max))
 	}
 	match, err := c.matcher("--")
 	if err != nil {
-		fmt.Fprintf(stderr, "mqtttest show: %v\n", err)
-		return exitUsage
+		return usage(err)
 	}
 	from, err := parseWhen("--from", c.from)
 	if err != nil {
-		fmt.Fprintf(stderr, "mqtttest show: %v\n", err)
-		return exitUsage
+		return usage(err)
 	}
 	to, err := parseWhen("--to", c.to)
 	if err != nil {
-		fmt.Fprintf(stderr, "mqtttest show: %v\n", err)
-		return exitUsage
+		return usage(err)
 	}
 	name := fs.Arg(0)
 	in := stdin
 	if name != "-" {
 		f, err := os.Open(name)
 		if err != nil {
-			fmt.Fprintf(stderr, "mqtttest show: cannot read the recording: %v\n", err)
-			return exitUsage
+			return usage(fmt.Errorf("cannot read the recording: %v", err))
 		}
 		defer f.Close()
 		in = f
 	}
 	out := bufio.NewWriterSize(stdout, 64<<10)
+	fn := each(&c, out)
 	var start time.Time
 	err = record.ReadJSONL(in, func(r record.Record) error {
 		if start.IsZero() {
@@ -92,17 +111,30 @@ func show(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if from.before(r.Time, start) || to.after(r.Time, start) || !match.Match(&r) {
 			return nil
 		}
-		_, err := io.WriteString(out, r.LineSince(start)+"\n")
-		return err
+		return fn(r, start)
 	})
+	if err == nil && done != nil {
+		err = done(out)
+	}
 	if ferr := out.Flush(); err == nil {
 		err = ferr
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "mqtttest show: %s: %v\n", name, err)
+		fmt.Fprintf(stderr, "mqtttest %s: %s: %v\n", cmd, name, err)
 		return exitRuntime
 	}
 	return exitOK
+}
+
+// show runs "mqtttest show" with args (after the command name): the
+// transcript of the records selected.
+func show(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return readRecordings("show", args, stdin, stdout, stderr, func(_ *readerConfig, out *bufio.Writer) func(record.Record, time.Time) error {
+		return func(r record.Record, start time.Time) error {
+			_, err := out.WriteString(r.LineSince(start) + "\n")
+			return err
+		}
+	}, nil)
 }
 
 // when is a bound of the time window: an offset from the first record, or

@@ -15,7 +15,8 @@ import (
 )
 
 // BenchmarkShowMillion runs show over a recording of 1,000,000 records (a
-// QoS 1 PUBLISH and its PUBACK from each of 100 clients in turn), printing every record, and only one client's. It reports the
+// QoS 1 PUBLISH and its PUBACK from each of 100 clients in turn), printing
+// every record, and only one client's; and diagram over it. It reports the
 // time per record and the largest heap in use while show ran: show reads
 // a record at a time, so the heap does not grow with the file. Writing the
 // file is not timed. One iteration takes seconds: run it with -benchtime 1x.
@@ -28,17 +29,19 @@ func BenchmarkShowMillion(b *testing.B) {
 	}
 	for _, c := range []struct {
 		name string
+		run  func(args []string, stdin io.Reader, stdout, stderr io.Writer) int
 		args []string
 	}{
-		{"all", nil},
-		{"one-client", []string{"--client", "c-7"}},
+		{"show-all", show, nil},
+		{"show-one-client", show, []string{"--client", "c-7"}},
+		{"diagram", diagram, nil}, // reads every record, draws the first 300
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			for b.Loop() {
 				peak := watchHeap()
 				start := time.Now()
-				if code := show(append(c.args, file), nil, io.Discard, io.Discard); code != exitOK {
-					b.Fatalf("show exited %d", code)
+				if code := c.run(append(c.args, file), nil, io.Discard, io.Discard); code != exitOK {
+					b.Fatalf("%s exited %d", c.name, code)
 				}
 				took := time.Since(start)
 				b.ReportMetric(float64(took.Nanoseconds())/n, "ns/record")
