@@ -307,6 +307,9 @@ func jsonView(r Record) Record {
 	if v.Event > EventDrop {
 		v.Event = 0
 	}
+	if r.Event == EventPacket && r.Type == TypeConnect {
+		v.Raw = nilIfEmpty(redactPassword(r.Raw)) // a password never reaches a recording
+	}
 	if v.Event == EventDrop {
 		v.Dir, v.Type, v.PacketID, v.Topic, v.QoS, v.Retain, v.Payload = r.Dir, TypePublish, r.PacketID, asJSON(r.Topic), r.QoS, r.Retain, nilIfEmpty(r.Payload)
 		if v.Dir > ToClient {

@@ -61,8 +61,17 @@ func FuzzJSONLReadsBack(f *testing.F) {
 		if json.Unmarshal(line, &was) != nil || json.Unmarshal(again, &is) != nil || !reflect.DeepEqual(was, is) {
 			t.Fatalf("the record read back encodes as\n%s\nnot\n%s", again, line)
 		}
-		if !r.Malformed && !reflect.DeepEqual(got[0], r) {
-			t.Fatalf("read back\n%+v\nwant\n%+v", got[0], r)
+		want := r
+		if r.Type == TypeConnect {
+			want.Raw = redactPassword(r.Raw) // a password never reaches a recording
+			if want.Connect != nil && want.Connect.PasswordSet {
+				w, _, _ := DecodePacket(want.Raw, version%6, dir) // what the redacted bytes decode to
+				w.Seq, w.Time, w.Conn, w.ClientID, w.Listener = r.Seq, r.Time, r.Conn, r.ClientID, r.Listener
+				want = w
+			}
+		}
+		if !r.Malformed && !reflect.DeepEqual(got[0], want) {
+			t.Fatalf("read back\n%+v\nwant\n%+v", got[0], want)
 		}
 	})
 }

@@ -62,7 +62,10 @@ func (rc *Recorder) WriteJSONL(w io.Writer) error {
 // MarshalJSON encodes the record as one JSON object with snake_case field
 // names, the format of WriteJSONL and of the command's --record file. A
 // payload is written as text when it is valid UTF-8 and in base64 otherwise;
-// the field payload_encoding says which. Raw bytes are base64.
+// the field payload_encoding says which. Raw bytes are base64, but for a
+// CONNECT's password, which is written as '*' of the same length: a
+// recording is kept as an artefact, and no password may reach it (the
+// record in memory keeps the bytes as they crossed the wire).
 func (r Record) MarshalJSON() ([]byte, error) {
 	j := jsonRecord{
 		Seq: r.Seq, Time: r.Time.UTC().Format(time.RFC3339Nano), Conn: r.Conn, ClientID: r.ClientID,
@@ -71,6 +74,9 @@ func (r Record) MarshalJSON() ([]byte, error) {
 	}
 	if r.Event == EventClose {
 		j.Version = r.Version
+	}
+	if r.Event == EventPacket && r.Type == TypeConnect {
+		j.Raw = redactPassword(r.Raw)
 	}
 	if r.Event == EventDrop {
 		j.Dir, j.Type, j.QoS, j.Retain, j.Topic, j.PacketID = r.Dir.String(), TypePublish.String(), r.QoS, r.Retain, r.Topic, r.PacketID
