@@ -99,8 +99,8 @@ func (r Record) MarshalJSON() ([]byte, error) {
 			j.Payload, j.PayloadEncoding = jsonPayload(r.Payload)
 		}
 		if p := r.Properties; p.MessageExpiry != 0 || p.SessionExpiry != 0 || p.ContentType != "" ||
-			p.ResponseTopic != "" || p.CorrelationData != nil || p.ReasonString != "" ||
-			p.AssignedClientID != "" || p.TopicAlias != 0 || p.SubscriptionIDs != nil || p.UserProperties != nil {
+			p.ResponseTopic != "" || len(p.CorrelationData) > 0 || p.ReasonString != "" ||
+			p.AssignedClientID != "" || p.TopicAlias != 0 || len(p.SubscriptionIDs) > 0 || len(p.UserProperties) > 0 {
 			j.Properties = &p
 		}
 	}
