@@ -336,7 +336,7 @@ func (b *Broker) disconnectAll(listenerID string) {
 		if cl.Net.Listener != listenerID || cl.Closed() {
 			continue
 		}
-		if t, ok := cl.Net.Conn.(*brokerConn); ok {
+		if t := tapOf(cl); t != nil {
 			t.ExpectClose(ClosedByBroker, "broker closed")
 		}
 		if cl.Properties.ProtocolVersion < 5 {

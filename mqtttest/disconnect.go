@@ -52,8 +52,8 @@ func (b *Broker) disconnect(clientID string, mode DisconnectMode) (*brokerConn, 
 	if err != nil {
 		return nil, err
 	}
-	t, ok := cl.Net.Conn.(*brokerConn)
-	if !ok || cl.Closed() {
+	t := tapOf(cl)
+	if t == nil || cl.Closed() {
 		return nil, fmt.Errorf("mqtttest: Disconnect: client %q is offline (the broker keeps its session), there is no connection to end", clientID)
 	}
 	if mode.abrupt {

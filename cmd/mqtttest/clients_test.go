@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net"
 	"os/exec"
 	"testing"
 
@@ -18,10 +17,7 @@ func TestMosquittoClients(t *testing.T) {
 	subPath := lookPath(t, "mosquitto_sub", "mosquitto-clients")
 	pubPath := lookPath(t, "mosquitto_pub", "mosquitto-clients")
 	s := startServe(t, "--addr", "127.0.0.1:0")
-	_, port, err := net.SplitHostPort(s.broker.Addr())
-	if err != nil {
-		t.Fatal(err)
-	}
+	port := s.port()
 
 	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
 	defer cancel()
@@ -95,10 +91,7 @@ func TestPythonPaho(t *testing.T) {
 		needExternal(t, python+" with paho-mqtt", fmt.Errorf("%v: %s", err, bytes.TrimSpace(out)), "apt-get install -y python3-paho-mqtt")
 	}
 	s := startServe(t, "--addr", "127.0.0.1:0")
-	_, port, err := net.SplitHostPort(s.broker.Addr())
-	if err != nil {
-		t.Fatal(err)
-	}
+	port := s.port()
 	var stdout, stderr bytes.Buffer
 	cmd := exec.CommandContext(ctx, python, "-c", pythonScript, port)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -153,6 +154,17 @@ func (s *served) stop() int {
 		}
 	})
 	return s.code
+}
+
+// port returns the port the broker (or proxy) listens on, for clients that
+// take host and port apart (mosquitto_pub, Python paho).
+func (s *served) port() string {
+	s.t.Helper()
+	_, port, err := net.SplitHostPort(s.srv.Addr())
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return port
 }
 
 // path returns the name of a file in the test's directory.

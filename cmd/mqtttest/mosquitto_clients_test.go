@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"net"
 	"os/exec"
 	"strings"
 	"testing"
@@ -21,10 +20,7 @@ func TestMosquittoRetainedWildcardWill(t *testing.T) {
 	subPath := lookPath(t, "mosquitto_sub", "mosquitto-clients")
 	pubPath := lookPath(t, "mosquitto_pub", "mosquitto-clients")
 	s := startServe(t, "--addr", "127.0.0.1:0")
-	_, port, err := net.SplitHostPort(s.broker.Addr())
-	if err != nil {
-		t.Fatal(err)
-	}
+	port := s.port()
 	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
 	defer cancel()
 

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net"
 	"os/exec"
 	"strings"
 	"testing"
@@ -24,10 +23,7 @@ func TestPythonSessionLoss(t *testing.T) {
 		needExternal(t, python+" with paho-mqtt", fmt.Errorf("%v: %s", err, bytes.TrimSpace(out)), "apt-get install -y python3-paho-mqtt")
 	}
 	s, a := controlAPI(t)
-	_, port, err := net.SplitHostPort(s.broker.Addr())
-	if err != nil {
-		t.Fatal(err)
-	}
+	port := s.port()
 	ctx, cancel := context.WithTimeout(context.Background(), 4*waitLimit)
 	defer cancel()
 	out, err := exec.CommandContext(ctx, python, "../../examples/python/session_loss.py", "--control", a.url, "--host", "127.0.0.1", "--port", port).CombinedOutput()

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -145,10 +144,7 @@ func TestShowServeRecording(t *testing.T) {
 	t.Parallel()
 	pubPath := lookPath(t, "mosquitto_pub", "mosquitto-clients")
 	s := startServe(t, "--addr", "127.0.0.1:0", "--record", "{dir}/rec.jsonl")
-	_, port, err := net.SplitHostPort(s.broker.Addr())
-	if err != nil {
-		t.Fatal(err)
-	}
+	port := s.port()
 	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
 	defer cancel()
 	if out, err := exec.CommandContext(ctx, pubPath, "-h", "127.0.0.1", "-p", port, "-i", "mosq-pub", "-t", "plant/1/state", "-m", "on", "-q", "1", "-r").CombinedOutput(); err != nil {
