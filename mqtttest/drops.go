@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
@@ -94,8 +95,23 @@ func (h *hook) notRouted(cl *mqtt.Client, pk packets.Packet, err error) {
 	if errors.Is(err, packets.ErrReceiveMaximum) {
 		reason = fmt.Sprintf("not routed: the client had more unacknowledged QoS 2 messages than the broker's Receive Maximum of %d [MQTT-3.3.4-9]",
 			h.srv.Options.Capabilities.ReceiveMaximum)
+	} else if pk.FixedHeader.Qos == 2 {
+		forgetPubrec(h.srv, cl, pk.PacketID)
 	}
 	h.drop(ToBroker, cl.ID, &pk, pk.FixedHeader.Qos, reason)
+}
+
+// forgetPubrec takes out of cl's session the PUBREC mochi kept for a QoS 2
+// message it could not acknowledge, and so did not route. mochi would send
+// that PUBREC again when the session resumes, and answer the client's
+// PUBLISH sent again (DUP, same packet ID) as one it already had, routing
+// nothing: the message would be lost (TestQoS2ResentAfterUnwrittenPubrec).
+// Without it, the PUBLISH sent again is routed, once.
+func forgetPubrec(srv *mqtt.Server, cl *mqtt.Client, id uint16) {
+	if pk, ok := cl.State.Inflight.Get(id); ok && pk.FixedHeader.Type == packets.Pubrec && cl.State.Inflight.Delete(id) {
+		atomic.AddInt64(&srv.Info.Inflight, -1)
+		cl.State.Inflight.IncreaseReceiveQuota()
+	}
 }
 
 // undelivered records a message mochi could not deliver to clientID, as

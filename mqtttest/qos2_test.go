@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	paho3 "github.com/eclipse/paho.mqtt.golang"
+	"github.com/mqtt-testkit/testkit/fake"
 )
 
 // reconnectable connects a persistent-session paho.mqtt.golang client whose
@@ -133,5 +134,44 @@ func TestQoS2ResumesAfterCutAfterPubrel(t *testing.T) {
 	case m := <-sub.got:
 		t.Errorf("subscriber got a second delivery %+v, want exactly once", m)
 	default:
+	}
+}
+
+// TestQoS2ResentAfterUnwrittenPubrec cuts the publisher's connection right
+// after its QoS 2 PUBLISH, so the broker cannot write the PUBREC and does
+// not route the message (drops.go, notRouted). mochi kept the PUBREC in the
+// session, and took the client's resent PUBLISH (DUP, same ID) for one it
+// already had: it answered PUBREC and routed nothing, and the message was
+// lost. The broker now forgets the PUBREC it never wrote, so the resent
+// PUBLISH is routed, once. (Found by the scenarios suite,
+// QoS2/OutCutAfterPUBLISH.)
+func TestQoS2ResentAfterUnwrittenPubrec(t *testing.T) {
+	b := NewBroker(t)
+	sub := fake.Dial(t, b.Addr())
+	sub.Connect(fake.Connect{ClientID: "sub", CleanStart: true})
+	sub.Subscribe(2, "q2/#")
+	inject(t, b, CutAfter(Type(TypePublish), Dir(ToBroker), ClientID("pub")).Times(1))
+
+	pub := fake.Dial(t, b.Addr())
+	pub.Connect(fake.Connect{ClientID: "pub", CleanStart: false})
+	pub.Publish(fake.Publish{Topic: "q2/x", Payload: []byte("once"), QoS: 2, PacketID: 7})
+	pub.ExpectClosed()
+	if err := b.WaitOffline("pub", waitTime); err != nil {
+		t.Fatal(err)
+	}
+
+	// The client never had a PUBREC, so it sends the PUBLISH again, and
+	// releases it only when the broker answers (its own PUBREL, by hand).
+	pub = fake.Dial(t, b.Addr(), fake.Acks(fake.AckNever()))
+	pub.Connect(fake.Connect{ClientID: "pub", CleanStart: false})
+	pub.Publish(fake.Publish{Topic: "q2/x", Payload: []byte("once"), QoS: 2, PacketID: 7, Dup: true})
+	pub.Expect(Type(TypePubrec), PacketID(7))
+	pub.SendRaw([]byte{0x62, 0x02, 0x00, 0x07}) // PUBREL 7
+	pub.Expect(Type(TypePubcomp), PacketID(7))
+	sub.Expect(Publish("q2/x"))
+	pub.Disconnect()
+	sub.Ping() // a barrier: anything routed before the PINGRESP has arrived
+	if n := len(b.Recorder().Find(ClientID("sub"), Publish("q2/x"))); n != 1 {
+		t.Fatalf("the subscriber was sent q2/x %d times, want once\n%s", n, b.Recorder().Transcript())
 	}
 }
