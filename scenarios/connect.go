@@ -12,6 +12,10 @@ import (
 // both is a scenario for MQTT 3.1.1 and 5.
 const both = V311 | V5
 
+// brokerSlack is how late mochi may end a session or send a delayed will:
+// it keeps those times in whole seconds, and looks once a second.
+const brokerSlack = 2 * time.Second
+
 // persistent asks for a session the broker keeps: Clean Start off, and in
 // v5 a minute's Session Expiry.
 func persistent(c *Config) {
@@ -32,11 +36,11 @@ var connectScenarios = []*Scenario{
 // and the old subscription delivers nothing.
 var SessionCleanStartDiscardsSession = Scenario{
 	Name:     "Session/CleanStartDiscardsSession",
-	Spec:     "[MQTT-3.1.2-4] [MQTT-3.2.2-1]",
+	Spec:     "[MQTT-3.1.2-6] [MQTT-3.2.2-1]",
 	Doc:      "Clean Start discards the session: Session Present 0, and the old subscription is gone.",
 	Tags:     []string{"session"},
 	Versions: both,
-	body: func(s *S) {
+	body: func(s *env) {
 		c := s.Client("dev", persistent)
 		c.Connect()
 		c.Subscribe("session/old", 1)
@@ -59,7 +63,7 @@ var SessionPresentReported = Scenario{
 	Doc:      "Resuming a kept session: CONNACK has Session Present 1, and the client reports it.",
 	Tags:     []string{"session"},
 	Versions: both,
-	body: func(s *S) {
+	body: func(s *env) {
 		c := s.Client("dev", persistent)
 		if c.Connect() {
 			s.Errorf("the client reported Session Present on its first connection")
@@ -78,18 +82,18 @@ var SessionPresentReported = Scenario{
 // session over; the broker closes the first, in v5 with reason 0x8E.
 var SessionTakeover = Scenario{
 	Name:     "Session/Takeover",
-	Spec:     "[MQTT-3.1.4-3]",
+	Spec:     "[MQTT-3.1.4-2], [MQTT-3.1.4-3] (5)",
 	Doc:      "A second client with the same ID takes over: the first connection is closed (v5: DISCONNECT 0x8E), the second works.",
 	Tags:     []string{"session"},
 	Versions: both,
-	body: func(s *S) {
+	body: func(s *env) {
 		first := s.Client("dev", persistent)
 		first.Connect()
 		second := s.Client("dev", persistent)
 		second.Connect()
 		closed := s.WaitFor(mqtttest.ClientID("dev"), mqtttest.ConnNumber(1), mqtttest.Closed())
 		if closed.ClosedBy != record.ClosedByBroker {
-			s.Errorf("the first connection was closed by %s, want the broker [MQTT-3.1.4-3]", closed.ClosedBy)
+			s.Errorf("the first connection was closed by %s, want the broker [MQTT-3.1.4-2]", closed.ClosedBy)
 		}
 		if s.Version == 5 {
 			s.WaitFor(mqtttest.ConnNumber(1), mqtttest.Type(mqtttest.TypeDisconnect), mqtttest.Dir(mqtttest.ToClient),
@@ -111,7 +115,7 @@ var SessionOfflineQueueing = Scenario{
 	Doc:      "QoS 1 messages published while a kept session is offline are delivered when it resumes.",
 	Tags:     []string{"session", "qos1"},
 	Versions: both,
-	body: func(s *S) {
+	body: func(s *env) {
 		c := s.Client("dev", persistent)
 		c.Connect()
 		c.Subscribe("session/queued", 1)
@@ -140,11 +144,11 @@ var SessionOfflineQueueing = Scenario{
 // connection, with its queued messages.
 var SessionExpiry = Scenario{
 	Name:     "Session/Expiry",
-	Spec:     "[MQTT-3.1.2-23]",
+	Spec:     "[MQTT-3.1.2-23] (5)",
 	Doc:      "A v5 session with a 2 s expiry is gone 2 s after the disconnect: its queued message is dropped, and the next CONNECT gets Session Present 0.",
 	Tags:     []string{"session", "timing"},
 	Versions: V5,
-	body: func(s *S) {
+	body: func(s *env) {
 		c := s.Client("dev", func(cfg *Config) { cfg.CleanStart, cfg.SessionExpiry = false, 2*time.Second })
 		c.Connect()
 		c.Subscribe("session/expiring", 1)
@@ -152,8 +156,8 @@ var SessionExpiry = Scenario{
 		gone := s.WaitFor(mqtttest.ClientID("dev"), mqtttest.Closed())
 		s.Publish("session/expiring", "queued", 1, false)
 		drop := s.WaitFor(mqtttest.BrokerDropped(), mqtttest.Topic("session/expiring"))
-		if after := drop.Time.Sub(gone.Time); after < 2*time.Second || s.Virtual && after != 2*time.Second {
-			s.Errorf("the session's message was dropped %v after the disconnect (%q), want 2s", after, drop.Reason)
+		if after := drop.Time.Sub(gone.Time); after < 2*time.Second || after > 2*time.Second+brokerSlack {
+			s.Errorf("the session's message was dropped %v after the disconnect (%q), want 2s (to 4s: mochi counts whole seconds, once a second)", after, drop.Reason)
 		}
 		c = c.Restart()
 		if c.Connect() {

@@ -14,10 +14,10 @@ import (
 	"github.com/mqtt-testkit/testkit/mqtttest"
 )
 
-// S is one scenario run: its broker, its clients, its deadline, and how it
+// env is one scenario run: its broker, its clients, its deadline, and how it
 // reports. It is a TestingT for package assert. A scenario's body uses it
 // from one goroutine.
-type S struct {
+type env struct {
 	t       *testing.T
 	Ctx     context.Context // ends at the scenario's deadline
 	cancel  context.CancelFunc
@@ -32,15 +32,15 @@ type S struct {
 
 	mu       sync.Mutex
 	failures []string
-	clients  []*C
+	clients  []*client
 }
 
-func newS(t *testing.T, sc Scenario, a Adapter, version byte, tr Transport, virtual bool, link string, timeout time.Duration) *S {
+func newS(t *testing.T, sc Scenario, a Adapter, version byte, tr Transport, virtual bool, link string, timeout time.Duration) *env {
 	opts := append([]mqtttest.Option(nil), sc.broker...)
 	if tr == Memory {
 		opts = append(opts, mqtttest.WithoutTCP())
 	}
-	s := &S{t: t, Version: version, Virtual: virtual, adapter: a, transport: tr, link: link, dir: t.TempDir()}
+	s := &env{t: t, Version: version, Virtual: virtual, adapter: a, transport: tr, link: link, dir: t.TempDir()}
 	s.Broker = mqtttest.NewBroker(t, opts...)
 	s.Ctx, s.cancel = context.WithTimeout(context.Background(), timeout)
 	return s
@@ -48,7 +48,7 @@ func newS(t *testing.T, sc Scenario, a Adapter, version byte, tr Transport, virt
 
 // Errorf reports a failure and goes on. In a known failure it is recorded
 // and logged, not reported to the test.
-func (s *S) Errorf(format string, args ...any) {
+func (s *env) Errorf(format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
 	s.mu.Lock()
 	s.failures = append(s.failures, msg)
@@ -61,13 +61,13 @@ func (s *S) Errorf(format string, args ...any) {
 }
 
 // Fatalf reports a failure and ends the scenario.
-func (s *S) Fatalf(format string, args ...any) {
+func (s *env) Fatalf(format string, args ...any) {
 	s.Errorf(format, args...)
 	runtime.Goexit()
 }
 
 // FailNow ends the scenario as failed.
-func (s *S) FailNow() {
+func (s *env) FailNow() {
 	s.mu.Lock()
 	if len(s.failures) == 0 {
 		s.failures = append(s.failures, "failed")
@@ -80,16 +80,16 @@ func (s *S) FailNow() {
 }
 
 // Logf logs to the subtest.
-func (s *S) Logf(format string, args ...any) { s.t.Logf(format, args...) }
+func (s *env) Logf(format string, args ...any) { s.t.Logf(format, args...) }
 
 // Helper does nothing: a scenario's failures name the scenario, not a line.
-func (s *S) Helper() {}
+func (s *env) Helper() {}
 
 // Name is the subtest's name.
-func (s *S) Name() string { return s.t.Name() }
+func (s *env) Name() string { return s.t.Name() }
 
 // failure reports whether the scenario failed, with its first message.
-func (s *S) failure() (bool, string) {
+func (s *env) failure() (bool, string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(s.failures) == 0 {
@@ -101,13 +101,13 @@ func (s *S) failure() (bool, string) {
 // logFailure logs, for a failed scenario, what each client's application
 // got, and for a known failure the end of the transcript (the broker logs it
 // for any other failure).
-func (s *S) logFailure() {
+func (s *env) logFailure() {
 	if failed, _ := s.failure(); !failed {
 		return
 	}
 	var b strings.Builder
 	s.mu.Lock()
-	clients := append([]*C(nil), s.clients...)
+	clients := append([]*client(nil), s.clients...)
 	s.mu.Unlock()
 	made := map[string]int{}
 	for _, c := range clients {
@@ -133,7 +133,7 @@ func (s *S) logFailure() {
 // adapter, with the scenario's defaults (the scenario's version, clean
 // start, a 30 s keepalive, its own store) changed by set. It does not
 // connect. The scenario stops it at its end.
-func (s *S) Client(id string, set ...func(*Config)) *C {
+func (s *env) Client(id string, set ...func(*Config)) *client {
 	cfg := Config{
 		ClientID:   id,
 		Version:    s.Version,
@@ -148,8 +148,8 @@ func (s *S) Client(id string, set ...func(*Config)) *C {
 }
 
 // make makes a client with cfg, its Dial and Deliver set by the scenario.
-func (s *S) make(cfg Config) *C {
-	c := &C{s: s, changed: make(chan struct{})}
+func (s *env) make(cfg Config) *client {
+	c := &client{s: s, changed: make(chan struct{})}
 	cfg.Dial = s.dial
 	cfg.Deliver = c.deliver
 	c.cfg = cfg
@@ -165,7 +165,7 @@ func (s *S) make(cfg Config) *C {
 }
 
 // dial connects a client to the broker over the scenario's transport.
-func (s *S) dial(ctx context.Context) (net.Conn, error) {
+func (s *env) dial(ctx context.Context) (net.Conn, error) {
 	if s.transport == Memory {
 		return s.Broker.Dial(ctx)
 	}
@@ -175,9 +175,9 @@ func (s *S) dial(ctx context.Context) (net.Conn, error) {
 
 // teardown stops every client still running: a clean disconnect, or a
 // kill if that fails.
-func (s *S) teardown() {
+func (s *env) teardown() {
 	s.mu.Lock()
-	clients := append([]*C(nil), s.clients...)
+	clients := append([]*client(nil), s.clients...)
 	s.mu.Unlock()
 	for i := len(clients) - 1; i >= 0; i-- {
 		c := clients[i]
@@ -195,7 +195,7 @@ func (s *S) teardown() {
 
 // WaitFor waits until the broker has recorded a record matching ms, and
 // returns it; at the deadline the scenario fails.
-func (s *S) WaitFor(ms ...mqtttest.Matcher) mqtttest.Record {
+func (s *env) WaitFor(ms ...mqtttest.Matcher) mqtttest.Record {
 	r, err := s.Broker.Recorder().WaitFor(s.Ctx, ms...)
 	if err != nil {
 		s.Fatalf("waiting for %s: %v", mqtttest.All(ms...), err)
@@ -204,7 +204,7 @@ func (s *S) WaitFor(ms ...mqtttest.Matcher) mqtttest.Record {
 }
 
 // Inject installs a fault rule on the broker.
-func (s *S) Inject(r mqtttest.Rule) *mqtttest.Fault {
+func (s *env) Inject(r mqtttest.Rule) *mqtttest.Fault {
 	f, err := s.Broker.Inject(r)
 	if err != nil {
 		s.Fatalf("injecting a fault: %v", err)
@@ -214,7 +214,7 @@ func (s *S) Inject(r mqtttest.Rule) *mqtttest.Fault {
 
 // Publish publishes from the broker itself (no client), as a message the
 // scenario controls exactly.
-func (s *S) Publish(topic, payload string, qos byte, retain bool) {
+func (s *env) Publish(topic, payload string, qos byte, retain bool) {
 	if err := s.Broker.Publish(topic, []byte(payload), qos, retain); err != nil {
 		s.Fatalf("the broker publishing on %s: %v", topic, err)
 	}
@@ -222,7 +222,7 @@ func (s *S) Publish(topic, payload string, qos byte, retain bool) {
 
 // Settle waits until the broker has finished with everything it has read:
 // the barrier before checking that something did not happen.
-func (s *S) Settle() {
+func (s *env) Settle() {
 	if err := s.Broker.Settle(5 * time.Second); err != nil {
 		s.Fatalf("settling the broker: %v", err)
 	}

@@ -34,8 +34,7 @@ type options struct {
 }
 
 // DefaultTimeout is how long a scenario may take before it fails as hung,
-// unless it says otherwise or Timeout changes it. In virtual time the clock
-// is the bubble's.
+// unless Timeout changes it. In virtual time the clock is the bubble's.
 const DefaultTimeout = 10 * time.Second
 
 func buildOptions(opts []Option) (*options, error) {
@@ -106,8 +105,7 @@ func Named(prefixes ...string) Option {
 }
 
 // Timeout is how long each scenario may take before it fails as hung
-// (DefaultTimeout unless given); a scenario whose own timers are longer
-// gets more.
+// (DefaultTimeout unless given).
 func Timeout(d time.Duration) Option {
 	return optionFunc(func(o *options) error {
 		if d <= 0 {

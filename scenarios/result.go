@@ -44,7 +44,7 @@ func (r *result) skip(t *testing.T, reason string) {
 }
 
 // outcome sets r from how s ended.
-func (r *result) outcome(t *testing.T, s *S) {
+func (r *result) outcome(t *testing.T, s *env) {
 	if r.Outcome != "" {
 		return
 	}

@@ -15,7 +15,7 @@ var resumeScenarios = []*Scenario{
 
 // unacked has the broker send a QoS 1 message to c, subscribed to topic,
 // and drops c's PUBACK of it, so the message stays in flight.
-func unacked(s *S, c *C, topic string) {
+func unacked(s *env, c *client, topic string) {
 	c.Subscribe(topic, 1)
 	f := s.Inject(mqtttest.Drop(mqtttest.ClientID(c.ID()), ofType(mqtttest.TypePuback), toBroker).Times(1))
 	s.Publish(topic, "in flight", 1, false)
@@ -32,7 +32,7 @@ var ResumeAfterRestartKeepingSessions = Scenario{
 	Doc:      "A QoS 1 message unacknowledged when the broker restarts (sessions kept) is re-sent with DUP when the client reconnects, and the application has it.",
 	Tags:     []string{"resume", "qos1", "restart"},
 	Versions: both,
-	body: func(s *S) {
+	body: func(s *env) {
 		sub := s.Client("sub", persistent)
 		sub.Connect()
 		unacked(s, sub, "resume/kept")
@@ -56,7 +56,7 @@ var ResumeLostAfterRestartLosingSessions = Scenario{
 	Doc:      "A broker restart that loses sessions: the client's reconnection gets Session Present 0 and reports it, so the application can tell its message in flight is gone.",
 	Tags:     []string{"resume", "restart"},
 	Versions: both,
-	body: func(s *S) {
+	body: func(s *env) {
 		sub := s.Client("sub", persistent)
 		sub.Connect()
 		unacked(s, sub, "resume/lost")
@@ -85,7 +85,7 @@ var ResumeClientRestartWithStore = Scenario{
 	Tags:     []string{"resume", "qos1", "restart"},
 	Versions: both,
 	Needs:    PersistentStore,
-	body: func(s *S) {
+	body: func(s *env) {
 		pub := s.Client("pub", persistent)
 		pub.Connect()
 		f := s.Inject(mqtttest.Drop(mqtttest.ClientID("pub"), ofType(mqtttest.TypePuback), toClient).Times(1))

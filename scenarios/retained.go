@@ -18,7 +18,7 @@ var retainedScenarios = []*Scenario{
 
 // retainer publishes a retained message from a client under test, and
 // waits until the broker holds it.
-func retainer(s *S, topic string, payloads ...string) {
+func retainer(s *env, topic string, payloads ...string) {
 	pub := s.Client("pub")
 	pub.Connect()
 	for _, p := range payloads {
@@ -36,7 +36,7 @@ var RetainedToLateSubscriber = Scenario{
 	Doc:      "A retained message reaches a later subscriber, flagged retained.",
 	Tags:     []string{"retained"},
 	Versions: both,
-	body: func(s *S) {
+	body: func(s *env) {
 		retainer(s, "retained/late", "21.5")
 		sub := s.Client("sub")
 		sub.Connect()
@@ -55,7 +55,7 @@ var RetainedReplaced = Scenario{
 	Doc:      "A second retained message replaces the first: a later subscriber gets only the second.",
 	Tags:     []string{"retained"},
 	Versions: both,
-	body: func(s *S) {
+	body: func(s *env) {
 		retainer(s, "retained/replaced", "first", "second")
 		sub := s.Client("sub")
 		sub.Connect()
@@ -76,7 +76,7 @@ var RetainedClearedByEmptyPayload = Scenario{
 	Doc:      "An empty retained message clears the retained message: a later subscriber gets none.",
 	Tags:     []string{"retained"},
 	Versions: both,
-	body: func(s *S) {
+	body: func(s *env) {
 		retainer(s, "retained/cleared", "on", "")
 		assert.NoRetained(s, s.Broker, "retained/cleared")
 		sub := s.Client("sub")
@@ -97,7 +97,7 @@ var RetainedNotFlaggedLive = Scenario{
 	Doc:      "A retained message delivered live, to an existing subscription, comes with retain 0.",
 	Tags:     []string{"retained"},
 	Versions: both,
-	body: func(s *S) {
+	body: func(s *env) {
 		sub := s.Client("sub")
 		sub.Connect()
 		sub.Subscribe("retained/live", 1)
@@ -113,11 +113,11 @@ var RetainedNotFlaggedLive = Scenario{
 // the retain flag it was published with.
 var RetainedAsPublished = Scenario{
 	Name:     "Retained/AsPublished",
-	Spec:     "[MQTT-3.3.1-13]",
+	Spec:     "[MQTT-3.3.1-13] (5)",
 	Doc:      "v5 Retain As Published: a live delivery of a retained message keeps retain 1.",
 	Tags:     []string{"retained"},
 	Versions: V5,
-	body: func(s *S) {
+	body: func(s *env) {
 		sub := s.Client("sub")
 		sub.Connect()
 		sub.SubscribeWith(Subscription{Filter: "retained/rap", QoS: 1, RetainAsPublished: true})
@@ -131,7 +131,7 @@ var RetainedAsPublished = Scenario{
 
 // retainHandling subscribes twice with handling h, and returns how many
 // retained messages the application got.
-func retainHandling(s *S, h byte) int {
+func retainHandling(s *env, h byte) int {
 	retainer(s, "retained/rh", "kept")
 	sub := s.Client("sub")
 	sub.Connect()
@@ -146,11 +146,11 @@ func retainHandling(s *S, h byte) int {
 // subscribe, a repeated one included.
 var RetainHandling0 = Scenario{
 	Name:     "Retained/Handling0",
-	Spec:     "[MQTT-3.3.1-9] [MQTT-3.8.4-4]",
+	Spec:     "[MQTT-3.3.1-9] (5)",
 	Doc:      "v5 Retain Handling 0: the retained message comes at each of two subscribes.",
 	Tags:     []string{"retained"},
 	Versions: V5,
-	body: func(s *S) {
+	body: func(s *env) {
 		if n := retainHandling(s, 0); n != 2 {
 			s.Errorf("the application got the retained message %d time(s) for two subscribes with Retain Handling 0, want 2", n)
 		}
@@ -161,11 +161,11 @@ var RetainHandling0 = Scenario{
 // when the subscription is new.
 var RetainHandling1 = Scenario{
 	Name:     "Retained/Handling1",
-	Spec:     "[MQTT-3.3.1-10]",
+	Spec:     "[MQTT-3.3.1-10] (5)",
 	Doc:      "v5 Retain Handling 1: the retained message comes at the first subscribe, not at a repeated one.",
 	Tags:     []string{"retained"},
 	Versions: V5,
-	body: func(s *S) {
+	body: func(s *env) {
 		if n := retainHandling(s, 1); n != 1 {
 			s.Errorf("the application got the retained message %d time(s) for two subscribes with Retain Handling 1, want 1", n)
 		}
@@ -175,11 +175,11 @@ var RetainHandling1 = Scenario{
 // RetainHandling2: v5 Retain Handling 2 never sends retained messages.
 var RetainHandling2 = Scenario{
 	Name:     "Retained/Handling2",
-	Spec:     "[MQTT-3.3.1-11]",
+	Spec:     "[MQTT-3.3.1-11] (5)",
 	Doc:      "v5 Retain Handling 2: the retained message never comes.",
 	Tags:     []string{"retained"},
 	Versions: V5,
-	body: func(s *S) {
+	body: func(s *env) {
 		if n := retainHandling(s, 2); n != 0 {
 			s.Errorf("the application got the retained message %d time(s) with Retain Handling 2, want none", n)
 		}
@@ -194,7 +194,7 @@ var EphemeralNotKept = Scenario{
 	Doc:      "A non-retained message with no subscriber is dropped: a later subscriber gets nothing.",
 	Tags:     []string{"retained"},
 	Versions: both,
-	body: func(s *S) {
+	body: func(s *env) {
 		pub := s.Client("pub")
 		pub.Connect()
 		pub.PublishWait("ephemeral/reading", "gone", 1, false)

@@ -19,18 +19,26 @@ import (
 //	func TestScenarios(t *testing.T) { scenarios.Run(t, myadapter.Adapter) }
 func Run(t *testing.T, a Adapter, opts ...Option) {
 	t.Helper()
-	o, err := buildOptions(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := a.check(); err != nil {
-		t.Fatal(err)
-	}
+	o := prepare(t, a, opts)
 	for _, sc := range All() {
 		if o.selected(&sc) {
 			sc.run(t, a, o)
 		}
 	}
+}
+
+// prepare checks a and opts, and fails t with the reason if they cannot
+// work.
+func prepare(t *testing.T, a Adapter, opts []Option) *options {
+	t.Helper()
+	o, err := buildOptions(opts)
+	if err == nil {
+		err = a.check()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o
 }
 
 // check reports what is missing from an adapter.
@@ -103,8 +111,8 @@ func (sc Scenario) runOne(t *testing.T, a Adapter, o *options, version byte, tr 
 		res.skip(t, "runs only in virtual time (the Memory transport and a client with VirtualTime): it lets MQTT time pass")
 		return
 	}
-	timeout := max(o.timeout, sc.timeout)
-	var s *S
+	timeout := o.timeout
+	var s *env
 	body := func(t *testing.T) {
 		s = newS(t, sc, a, version, tr, virtual, link, timeout)
 		s.exec(sc.body, timeout)
@@ -113,6 +121,10 @@ func (sc Scenario) runOne(t *testing.T, a Adapter, o *options, version byte, tr 
 		synctest.Test(t, body)
 	} else {
 		body(t)
+	}
+	if s == nil { // the broker did not start: the test failed saying why
+		res.Outcome, res.Reason = Failed, "the scenario's broker did not start"
+		return
 	}
 	res.outcome(t, s)
 }
@@ -125,9 +137,9 @@ func versionName(v byte) string {
 }
 
 // exec runs body on a goroutine of its own, so that a failure can end it
-// (S.FailNow) and a hang cannot hold the test: after timeout, and a second
+// (env.FailNow) and a hang cannot hold the test: after timeout, and a second
 // more for the clients to stop, the scenario fails as hung.
-func (s *S) exec(body func(*S), timeout time.Duration) {
+func (s *env) exec(body func(*env), timeout time.Duration) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

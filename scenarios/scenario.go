@@ -3,7 +3,6 @@ package scenarios
 import (
 	"slices"
 	"testing"
-	"time"
 
 	"github.com/mqtt-testkit/testkit/mqtttest"
 )
@@ -13,7 +12,8 @@ import (
 type Scenario struct {
 	// Name is "Group/Name", the subtest's name before the version.
 	Name string
-	// Spec cites the statements of the MQTT specification it checks.
+	// Spec cites the statements of the MQTT specification it checks, by
+	// their numbers in MQTT 3.1.1, or in MQTT 5 where marked "(5)".
 	Spec string
 	// Doc says in a sentence what it checks.
 	Doc string
@@ -27,21 +27,13 @@ type Scenario struct {
 
 	broker  []mqtttest.Option // the broker's options beyond the transport's
 	virtual bool              // it lets MQTT time pass (time.Sleep), which only a bubble's clock makes free
-	timeout time.Duration     // the scenario's own deadline, if longer than the suite's
-	body    func(s *S)
+	body    func(s *env)
 }
 
 // Run runs this scenario alone against a, like Run does for the suite.
 func (sc Scenario) Run(t *testing.T, a Adapter, opts ...Option) {
 	t.Helper()
-	o, err := buildOptions(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := a.check(); err != nil {
-		t.Fatal(err)
-	}
-	sc.run(t, a, o)
+	sc.run(t, a, prepare(t, a, opts))
 }
 
 // All returns every scenario, in the order Run runs them.

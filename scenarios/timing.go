@@ -20,7 +20,7 @@ var TimingKeepaliveUnderLatency = Scenario{
 	Doc:      "Keepalive 1 s with 100 ms added each way: three PINGREQ/PINGRESP round trips, and the connection stays up.",
 	Tags:     []string{"timing"},
 	Versions: both,
-	body: func(s *S) {
+	body: func(s *env) {
 		s.Inject(mqtttest.Delay(100*time.Millisecond, mqtttest.ClientID("dev")))
 		dev := s.Client("dev", func(c *Config) { c.KeepAlive = time.Second })
 		dev.Connect()
@@ -42,7 +42,7 @@ var ReconnectAfterPartition = Scenario{
 	Tags:     []string{"reconnect", "timing"},
 	Versions: both,
 	Needs:    AutoReconnect,
-	body: func(s *S) {
+	body: func(s *env) {
 		dev := s.Client("dev", persistent, func(c *Config) { c.KeepAlive, c.AutoReconnect = time.Second, true })
 		dev.Connect()
 		dev.Subscribe("reconnect/after", 1)
@@ -66,7 +66,7 @@ var ReconnectNoFlood = Scenario{
 	Versions: both,
 	Needs:    AutoReconnect,
 	virtual:  true,
-	body: func(s *S) {
+	body: func(s *env) {
 		dev := s.Client("dev", persistent, func(c *Config) { c.AutoReconnect = true })
 		dev.Connect()
 		s.Broker.Partition()

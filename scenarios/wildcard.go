@@ -13,7 +13,7 @@ var wildcardScenarios = []*Scenario{
 // matching subscribes a client under test to filter, has the broker publish
 // on each topic in order, and checks that the application got exactly want,
 // in order.
-func matching(s *S, filter string, topics []string, want []string, spec string) {
+func matching(s *env, filter string, topics []string, want []string, spec string) {
 	sub := s.Client("sub")
 	sub.Connect()
 	sub.Subscribe(filter, 1)
@@ -37,7 +37,7 @@ var WildcardSingleLevel = Scenario{
 	Doc:      "\"home/+/temp\" matches home/kitchen/temp and home//temp, not home/temp or home/a/b/temp.",
 	Tags:     []string{"wildcards"},
 	Versions: both,
-	body: func(s *S) {
+	body: func(s *env) {
 		matching(s, "home/+/temp",
 			[]string{"home/kitchen/temp", "home/temp", "home/a/b/temp", "home//temp", "home/kitchen/temp/x"},
 			[]string{"home/kitchen/temp", "home//temp"}, "[MQTT-4.7.1-2]")
@@ -52,7 +52,7 @@ var WildcardMultiLevel = Scenario{
 	Doc:      "\"home/#\" matches home, home/a and home/a/b/c, not homes or house/a.",
 	Tags:     []string{"wildcards"},
 	Versions: both,
-	body: func(s *S) {
+	body: func(s *env) {
 		matching(s, "home/#",
 			[]string{"home", "homes", "home/a", "house/a", "home/a/b/c"},
 			[]string{"home", "home/a", "home/a/b/c"}, "[MQTT-4.7.1-1]")
@@ -66,7 +66,7 @@ var WildcardMixed = Scenario{
 	Doc:      "\"+/sensors/#\" matches a/sensors and a/sensors/t/1, not sensors/t or a/b/sensors.",
 	Tags:     []string{"wildcards"},
 	Versions: both,
-	body: func(s *S) {
+	body: func(s *env) {
 		matching(s, "+/sensors/#",
 			[]string{"a/sensors", "sensors/t", "a/b/sensors", "a/sensors/t/1"},
 			[]string{"a/sensors", "a/sensors/t/1"}, "[MQTT-4.7.1-1] [MQTT-4.7.1-2]")
@@ -81,7 +81,7 @@ var WildcardDollarTopics = Scenario{
 	Doc:      "\"#\" and \"+/info\" do not match $dev/info.",
 	Tags:     []string{"wildcards"},
 	Versions: both,
-	body: func(s *S) {
+	body: func(s *env) {
 		sub := s.Client("sub")
 		sub.Connect()
 		sub.Subscribe("#", 1)
@@ -110,7 +110,7 @@ var WildcardOverlapping = Scenario{
 	Doc:      "Filters q/+ at QoS 0 and q/# at QoS 1 both match q/x: the application gets it at QoS 1, in at most one copy per subscription.",
 	Tags:     []string{"wildcards"},
 	Versions: both,
-	body: func(s *S) {
+	body: func(s *env) {
 		sub := s.Client("sub")
 		sub.Connect()
 		sub.Subscribe("q/+", 0)

@@ -10,11 +10,11 @@ import (
 	"github.com/mqtt-testkit/testkit/mqtttest"
 )
 
-// C is a client under test in a scenario: the adapter's Client, with what
+// client is a client under test in a scenario: the adapter's Client, with what
 // its application received, and methods that fail the scenario on an error.
-type C struct {
+type client struct {
 	Client
-	s       *S
+	s       *env
 	cfg     Config
 	stopped bool // disconnected or killed; only the scenario's goroutine uses it
 
@@ -25,11 +25,11 @@ type C struct {
 }
 
 // ID is the client's identifier.
-func (c *C) ID() string { return c.cfg.ClientID }
+func (c *client) ID() string { return c.cfg.ClientID }
 
 // Connect connects, failing the scenario on an error, and returns the
 // Session Present flag.
-func (c *C) Connect() bool {
+func (c *client) Connect() bool {
 	present, err := c.Client.Connect(c.s.Ctx)
 	if err != nil {
 		c.s.Fatalf("%s: connect: %v", c.cfg.ClientID, err)
@@ -39,38 +39,38 @@ func (c *C) Connect() bool {
 }
 
 // Subscribe subscribes to filter at qos, failing the scenario on an error.
-func (c *C) Subscribe(filter string, qos byte) {
+func (c *client) Subscribe(filter string, qos byte) {
 	c.SubscribeWith(Subscription{Filter: filter, QoS: qos})
 }
 
 // SubscribeWith subscribes with options, failing the scenario on an error.
-func (c *C) SubscribeWith(sub Subscription) {
+func (c *client) SubscribeWith(sub Subscription) {
 	if err := c.Client.Subscribe(c.s.Ctx, sub); err != nil {
 		c.s.Fatalf("%s: subscribe to %s: %v", c.cfg.ClientID, sub.Filter, err)
 	}
 }
 
 // Unsubscribe unsubscribes, failing the scenario on an error.
-func (c *C) Unsubscribe(filter string) {
+func (c *client) Unsubscribe(filter string) {
 	if err := c.Client.Unsubscribe(c.s.Ctx, filter); err != nil {
 		c.s.Fatalf("%s: unsubscribe from %s: %v", c.cfg.ClientID, filter, err)
 	}
 }
 
 // Publish hands a message to the library; the channel reports its completion.
-func (c *C) Publish(topic, payload string, qos byte, retain bool) <-chan error {
+func (c *client) Publish(topic, payload string, qos byte, retain bool) <-chan error {
 	return c.Client.Publish(c.s.Ctx, Message{Topic: topic, Payload: []byte(payload), QoS: qos, Retain: retain})
 }
 
 // PublishWait publishes and waits for the library to report the message
 // complete, failing the scenario on an error.
-func (c *C) PublishWait(topic, payload string, qos byte, retain bool) {
+func (c *client) PublishWait(topic, payload string, qos byte, retain bool) {
 	c.Complete(c.Publish(topic, payload, qos, retain), topic)
 }
 
 // Complete waits for a publication's completion, failing the scenario on
 // an error or at the deadline.
-func (c *C) Complete(done <-chan error, what string) {
+func (c *client) Complete(done <-chan error, what string) {
 	select {
 	case err := <-done:
 		if err != nil {
@@ -82,7 +82,7 @@ func (c *C) Complete(done <-chan error, what string) {
 }
 
 // Disconnect disconnects cleanly, failing the scenario on an error.
-func (c *C) Disconnect() {
+func (c *client) Disconnect() {
 	c.stopped = true
 	if err := c.Client.Disconnect(c.s.Ctx); err != nil {
 		c.s.Fatalf("%s: disconnect: %v", c.cfg.ClientID, err)
@@ -92,7 +92,7 @@ func (c *C) Disconnect() {
 
 // Kill kills the client's process (Client.Kill) and waits until the broker
 // has handled the lost connection, will included.
-func (c *C) Kill() {
+func (c *client) Kill() {
 	c.stopped = true
 	c.Client.Kill()
 	c.s.waitOffline(c.cfg.ClientID)
@@ -101,7 +101,7 @@ func (c *C) Kill() {
 // Restart kills the client's process and makes a new client object with
 // the same configuration changed by set: the process started again, with
 // the same store. It does not connect.
-func (c *C) Restart(set ...func(*Config)) *C {
+func (c *client) Restart(set ...func(*Config)) *client {
 	if !c.stopped {
 		c.Kill()
 	}
@@ -113,7 +113,7 @@ func (c *C) Restart(set ...func(*Config)) *C {
 }
 
 // deliver is Config.Deliver: the application got m.
-func (c *C) deliver(m Message) {
+func (c *client) deliver(m Message) {
 	m.Payload = append([]byte(nil), m.Payload...)
 	c.mu.Lock()
 	c.got = append(c.got, m)
@@ -123,7 +123,7 @@ func (c *C) deliver(m Message) {
 }
 
 // all returns everything the application got, barriers included.
-func (c *C) all() []Message {
+func (c *client) all() []Message {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return append([]Message(nil), c.got...)
@@ -131,7 +131,7 @@ func (c *C) all() []Message {
 
 // Got returns the messages the application got on topics matching filter,
 // in order, barriers left out.
-func (c *C) Got(filter string) []Message {
+func (c *client) Got(filter string) []Message {
 	var ms []Message
 	for _, m := range c.all() {
 		if mqtttest.MatchTopic(filter, m.Topic) && !isBarrier(m) {
@@ -144,7 +144,7 @@ func (c *C) Got(filter string) []Message {
 // Await waits until the application has got n messages on topics matching
 // filter, and returns them; at the deadline the scenario fails with what it
 // got.
-func (c *C) Await(n int, filter string) []Message {
+func (c *client) Await(n int, filter string) []Message {
 	for {
 		c.mu.Lock()
 		changed := c.changed
@@ -170,7 +170,7 @@ func isBarrier(m Message) bool { return strings.HasPrefix(string(m.Payload), bar
 // topic (which the client must be subscribed to), and Barrier waits for the
 // application to get it. Libraries hand messages over in order, so
 // whatever has not reached the application by then was not going to.
-func (c *C) Barrier(topic string) {
+func (c *client) Barrier(topic string) {
 	c.s.Settle()
 	c.mu.Lock()
 	c.barriers++
@@ -219,7 +219,7 @@ func messages(ms []Message) string {
 
 // waitOffline waits until the broker has handled id's lost connection, if
 // it ever had one.
-func (s *S) waitOffline(id string) {
+func (s *env) waitOffline(id string) {
 	var unknown *mqtttest.UnknownClientError
 	timeout := DefaultTimeout
 	if dl, ok := s.Ctx.Deadline(); ok {

@@ -1,0 +1,21 @@
+package pahogolang_test
+
+import (
+	"testing"
+
+	"github.com/mqtt-testkit/testkit/scenarios"
+	"github.com/mqtt-testkit/testkit/scenarios/pahogolang"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// TestScenarios runs the suite against paho.golang, in memory (virtual
+// time) and over TCP.
+func TestScenarios(t *testing.T) {
+	for _, a := range []scenarios.Adapter{pahogolang.Paho} {
+		t.Run(a.Name, func(t *testing.T) {
+			scenarios.Run(t, a, scenarios.Over(scenarios.Memory, scenarios.TCP))
+		})
+	}
+}
