@@ -9,6 +9,10 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/mochi-mqtt/server/v2/packets"
+
+	paho5 "github.com/eclipse/paho.golang/paho"
 )
 
 // v4Connect is a CONNECT for MQTT 3.1.1, client ID "raw", keepalive 30.
@@ -221,6 +225,26 @@ func TestBadOptions(t *testing.T) {
 	_, err := Start(WithAddr(b.Addr()))
 	if err == nil || !strings.Contains(err.Error(), b.Addr()) {
 		t.Errorf("Start on an address in use: %v, want an error naming %s", err, b.Addr())
+	}
+}
+
+// TestMaxPacketSizeAnnounced: an MQTT 5 client is told the broker's
+// Maximum Packet Size in CONNACK (mochi left it out, so a client had no way
+// to keep to it) [MQTT-3.2.2-15]; an MQTT 3.1.1 CONNACK has no properties.
+func TestMaxPacketSizeAnnounced(t *testing.T) {
+	b := NewBroker(t, WithMaxPacketSize(256))
+	connect5(t, b.Addr(), &paho5.Connect{ClientID: "c5", KeepAlive: 30, CleanStart: true})
+	r := wait(t, b.Recorder(), ClientID("c5"), Type(TypeConnack))
+	pk := packets.Packet{ProtocolVersion: 5, FixedHeader: packets.FixedHeader{Type: packets.Connack}}
+	if err := pk.ConnackDecode(r.Raw[2:]); err != nil { // a CONNACK's remaining length is one byte
+		t.Fatal(err)
+	}
+	if pk.Properties.MaximumPacketSize != 256 {
+		t.Errorf("CONNACK announces Maximum Packet Size %d, want 256: %x", pk.Properties.MaximumPacketSize, r.Raw)
+	}
+	connect3(t, b.URL(), "c3")
+	if r := wait(t, b.Recorder(), ClientID("c3"), Type(TypeConnack)); len(r.Raw) != 4 {
+		t.Errorf("v3.1.1 CONNACK %x, want 4 bytes", r.Raw)
 	}
 }
 

@@ -71,11 +71,13 @@ func (h *hook) OnPacketRead(cl *mqtt.Client, pk packets.Packet) (packets.Packet,
 
 // OnPacketEncode sees each packet mochi writes to a client: it keeps MQTT
 // 5's codes and packets from a client of an older protocol (v3compat.go),
+// announces the Maximum Packet Size mochi leaves out (maxpacket.go),
 // puts the client's own packet identifier back on the acknowledgements of
 // the client's QoS flows, and ends a takeover's hold on routing once mochi
 // has registered the new client, as it encodes its CONNACK (takeover.go).
 func (h *hook) OnPacketEncode(cl *mqtt.Client, pk packets.Packet) packets.Packet {
 	fitV3(cl, &pk)
+	announceMaxPacketSize(cl, &pk, h.srv.Options.Capabilities.MaximumPacketSize)
 	if pk.FixedHeader.Type == packets.Connack {
 		if t := tapOf(cl); t != nil {
 			t.connackEncoded()
