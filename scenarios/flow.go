@@ -1,7 +1,10 @@
 package scenarios
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/mqtt-testkit/testkit/mqtttest"
@@ -9,6 +12,7 @@ import (
 
 var flowScenarios = []*Scenario{
 	&LimitsReceiveMaximum,
+	&LimitsMaximumPacketSize,
 }
 
 // LimitsReceiveMaximum: a v5 client keeps no more QoS 1 messages
@@ -43,6 +47,52 @@ var LimitsReceiveMaximum = Scenario{
 		}
 		if top > 2 {
 			s.Errorf("the client had %d QoS 1 messages unacknowledged at once, over the Receive Maximum of 2 [MQTT-3.3.4-7]", top)
+		}
+	},
+}
+
+// LimitsMaximumPacketSize: a v5 client does not send a packet larger than
+// the broker's Maximum Packet Size.
+var LimitsMaximumPacketSize = Scenario{
+	Name:     "Limits/MaximumPacketSize",
+	Spec:     "[MQTT-3.2.2-15] (5)",
+	Doc:      "The broker announces Maximum Packet Size 256: the client refuses a 1000-byte message instead of sending it, and stays connected.",
+	Tags:     []string{"limits"},
+	Versions: V5,
+	broker:   []mqtttest.Option{mqtttest.WithMaxPacketSize(256)},
+	body: func(s *env) {
+		pub := s.Client("pub")
+		pub.Connect()
+		ctx, cancel := context.WithCancel(s.Ctx)
+		defer cancel()
+		closed := make(chan error, 1) // the broker closing the connection for the packet
+		go func() {
+			_, err := s.Broker.Recorder().WaitFor(ctx, mqtttest.ClientID("pub"), mqtttest.Closed())
+			closed <- err
+		}()
+		var err error
+		select {
+		case err = <-pub.Publish("limits/big", strings.Repeat("x", 1000), 1, false):
+		case cerr := <-closed:
+			if cerr == nil {
+				err = errors.New("not refused")
+				pub.stopped = true // its connection is gone
+				pub.Client.Kill()
+			}
+		case <-s.Ctx.Done():
+			s.Fatalf("the oversized publish neither failed nor completed")
+		}
+		s.Settle()
+		for _, r := range s.Broker.Recorder().Find(mqtttest.ClientID("pub"), toBroker, packetsOnly) {
+			if len(r.Raw) > 256 {
+				s.Errorf("the client sent a %d-byte packet, over the broker's Maximum Packet Size of 256 [MQTT-3.2.2-15]: %s", len(r.Raw), r.Line())
+			}
+		}
+		if err == nil {
+			s.Errorf("the library reported the oversized publish complete; want an error")
+		}
+		if rs := s.Broker.Recorder().Find(mqtttest.ClientID("pub"), mqtttest.Closed()); len(rs) > 0 {
+			s.Errorf("the connection closed: %s", rs[0].Line())
 		}
 	},
 }

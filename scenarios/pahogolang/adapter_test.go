@@ -13,7 +13,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 // TestScenarios runs the suite against paho.golang, in memory (virtual
 // time) and over TCP.
 func TestScenarios(t *testing.T) {
-	for _, a := range []scenarios.Adapter{pahogolang.Paho} {
+	for _, a := range []scenarios.Adapter{pahogolang.Paho, pahogolang.AutoPaho} {
 		t.Run(a.Name, func(t *testing.T) {
 			scenarios.Run(t, a, scenarios.Over(scenarios.Memory, scenarios.TCP))
 		})
