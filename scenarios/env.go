@@ -33,6 +33,7 @@ type env struct {
 	mu       sync.Mutex
 	failures []string
 	clients  []*client
+	over     bool // the test has moved on from a hung scenario: its late reports go nowhere
 }
 
 func newS(t *testing.T, sc Scenario, a Adapter, version byte, tr Transport, virtual bool, link string, timeout time.Duration) *env {
@@ -51,8 +52,14 @@ func newS(t *testing.T, sc Scenario, a Adapter, version byte, tr Transport, virt
 func (s *env) Errorf(format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
 	s.mu.Lock()
-	s.failures = append(s.failures, msg)
+	over := s.over
+	if !over {
+		s.failures = append(s.failures, msg)
+	}
 	s.mu.Unlock()
+	if over {
+		return
+	}
 	if s.link == "" {
 		s.t.Error(msg)
 	} else {
@@ -69,18 +76,25 @@ func (s *env) Fatalf(format string, args ...any) {
 // FailNow ends the scenario as failed.
 func (s *env) FailNow() {
 	s.mu.Lock()
-	if len(s.failures) == 0 {
+	over := s.over
+	if len(s.failures) == 0 && !over {
 		s.failures = append(s.failures, "failed")
 	}
 	s.mu.Unlock()
-	if s.link == "" {
+	if s.link == "" && !over {
 		s.t.Fail()
 	}
 	runtime.Goexit()
 }
 
 // Logf logs to the subtest.
-func (s *env) Logf(format string, args ...any) { s.t.Logf(format, args...) }
+func (s *env) Logf(format string, args ...any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.over {
+		s.t.Logf(format, args...)
+	}
+}
 
 // Helper does nothing: a scenario's failures name the scenario, not a line.
 func (s *env) Helper() {}

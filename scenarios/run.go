@@ -162,4 +162,7 @@ func (s *env) exec(body func(*env), timeout time.Duration) {
 	}
 	s.cancel()
 	s.logFailure()
+	s.mu.Lock()
+	s.over = true
+	s.mu.Unlock()
 }

@@ -2,11 +2,14 @@ package scenarios_test
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mqtt-testkit/testkit/scenarios"
 	"github.com/mqtt-testkit/testkit/scenarios/pahomqtt"
@@ -116,5 +119,42 @@ func TestCapabilitySkips(t *testing.T) {
 	}
 	if n != 2 {
 		t.Errorf("%d v3.1.1 results, want one per transport: %+v", n, rs)
+	}
+}
+
+// stuck is paho.mqtt.golang whose Subscribe ignores its context and waits
+// for release: a client that hangs.
+type stuck struct {
+	scenarios.Client
+	release chan struct{}
+}
+
+func (s stuck) Subscribe(context.Context, scenarios.Subscription) error {
+	<-s.release
+	return errors.New("released")
+}
+
+// TestHungScenarioFails: a scenario whose client hangs, ignoring the end of
+// its context, fails as hung at its deadline instead of holding the run.
+func TestHungScenarioFails(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release) // the stuck goroutine ends before goleak looks
+	a := pahomqtt.Memory
+	a.Name = "stuck"
+	a.Known = map[string]string{"Wildcards/SingleLevel": "https://example.com/stuck"}
+	a.New = func(cfg scenarios.Config) (scenarios.Client, error) {
+		c, err := pahomqtt.Memory.New(cfg)
+		return stuck{c, release}, err
+	}
+	start := time.Now()
+	rs := readResults(t, func(t *testing.T) {
+		scenarios.WildcardSingleLevel.Run(t, a, scenarios.Over(scenarios.TCP), scenarios.Timeout(200*time.Millisecond))
+	})
+	v3, _ := byVersion(t, rs)
+	if v3.Outcome != scenarios.ExpectedFail || !strings.Contains(v3.Reason, "did not finish in 200ms") {
+		t.Errorf("result %+v, want a failure as hung", v3)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("the hung scenario held the run for %v", d)
 	}
 }
