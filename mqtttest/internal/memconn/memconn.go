@@ -6,8 +6,9 @@
 // It behaves as TCP does for a client library: bytes arrive in order and
 // whole; each direction holds BufferSize bytes unread, after which a write
 // waits for the reader, as a full TCP window does; Close ends both
-// directions (the other end reads what was sent, then io.EOF, and its
-// writes fail), CloseWrite and CloseRead end one; deadlines end waits with
+// directions (the other end reads what was sent, then io.EOF; its first
+// write is taken and lost, as TCP's is before the peer's reset, and its
+// later writes fail), CloseWrite and CloseRead end one; deadlines end waits with
 // an error whose Timeout method reports true (os.ErrDeadlineExceeded).
 //
 // Every wait is on a condition variable, and every deadline is a timer: in
@@ -65,7 +66,8 @@ type pipe struct {
 	cond   sync.Cond // on mu: bytes or room, a close, a deadline
 	data   []byte    // unread bytes from off on
 	off    int
-	rdone  bool     // the reading end is closed (Close or CloseRead): writes fail
+	rdone  bool     // the reading end is closed (Close or CloseRead): writes fail, after the first
+	reset  bool     // the first write after rdone was taken and lost
 	wdone  bool     // the writing end is closed (Close or CloseWrite): reads return io.EOF once data is read
 	rdl    deadline // the reading end's read deadline
 	wdl    deadline // the writing end's write deadline
@@ -158,6 +160,15 @@ func (c *Conn) Write(b []byte) (int, error) {
 			return n, c.opError("write", net.ErrClosed)
 		case p.wdone:
 			return n, c.opError("write", errWriteClosed)
+		case p.rdone && n == 0 && !p.reset:
+			// TCP takes the first write after the peer has closed, and
+			// loses it (the peer answers with a reset); the writer learns
+			// only at its next write. A writer that fails at once would
+			// miss what the peer sent before it closed, still unread: a
+			// broker answering a PINGREQ would never read the DISCONNECT
+			// behind it.
+			p.reset = true
+			return len(b), nil
 		case p.rdone:
 			return n, c.opError("write", errPeerClosed)
 		case p.wdl.passed():
@@ -181,7 +192,8 @@ func (c *Conn) Write(b []byte) (int, error) {
 }
 
 // Close closes this end: its reads and writes fail with net.ErrClosed, the
-// other end reads what was written and then io.EOF, and its writes fail.
+// other end reads what was written and then io.EOF, and its writes fail
+// after the first, which is lost.
 func (c *Conn) Close() error {
 	if !c.closed.CompareAndSwap(false, true) {
 		return c.opError("close", net.ErrClosed)

@@ -41,8 +41,11 @@ func TestCloseAsTCP(t *testing.T) {
 	if string(got) != "last words" || err != nil {
 		t.Errorf("the other end read %q, %v; want the bytes written before Close, then io.EOF", got, err)
 	}
+	if n, err := b.Write([]byte("lost")); n != 4 || err != nil {
+		t.Errorf("the first write to a closed peer returned %d, %v; want it taken, as TCP takes it before the reset", n, err)
+	}
 	if _, err := b.Write([]byte("x")); !errors.Is(err, io.ErrClosedPipe) {
-		t.Errorf("a write to a closed peer returned %v, want io.ErrClosedPipe", err)
+		t.Errorf("a second write to a closed peer returned %v, want io.ErrClosedPipe", err)
 	}
 	if _, err := a.Read(make([]byte, 1)); !errors.Is(err, net.ErrClosed) {
 		t.Errorf("a read after Close returned %v, want net.ErrClosed", err)
@@ -83,8 +86,11 @@ func TestHalfClose(t *testing.T) {
 	if err := a.CloseRead(); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := b.Write([]byte("unheard")); err != nil {
+		t.Errorf("the first write to an end that closed its reading returned %v, want it taken and lost", err)
+	}
 	if _, err := b.Write([]byte("unheard")); !errors.Is(err, io.ErrClosedPipe) {
-		t.Errorf("a write to an end that closed its reading returned %v, want io.ErrClosedPipe", err)
+		t.Errorf("a second write to an end that closed its reading returned %v, want io.ErrClosedPipe", err)
 	}
 }
 
