@@ -83,7 +83,7 @@ func (cl *client) Connect(ctx context.Context) (bool, error) {
 	c := paho.NewClient(paho.ClientConfig{
 		ClientID:                   cl.cfg.ClientID,
 		Conn:                       conn,
-		Session:                    cl.session,
+		Session:                    guarded{cl.session},
 		OnPublishReceived:          []func(paho.PublishReceived) (bool, error){cl.deliver},
 		EnableManualAcknowledgment: cl.cfg.ManualAck,
 		OnClientError:              func(error) {},

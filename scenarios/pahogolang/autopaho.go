@@ -126,7 +126,7 @@ func (a *auto) start() (*autopaho.ConnectionManager, error) {
 		},
 		ClientConfig: paho.ClientConfig{
 			ClientID:                   cfg.ClientID,
-			Session:                    a.session,
+			Session:                    guarded{a.session},
 			OnPublishReceived:          []func(paho.PublishReceived) (bool, error){a.deliver},
 			EnableManualAcknowledgment: cfg.ManualAck,
 		},
