@@ -17,6 +17,11 @@ import (
 // share the topics between them.
 type load struct {
 	publishers, each, subscribers int
+	// beforeDisconnect, if set, runs once every message has reached a
+	// subscriber's handler, before the clients disconnect: paho.mqtt.golang
+	// sends the PUBACK after the handler returns, so the last ones may
+	// still be on their way.
+	beforeDisconnect func()
 }
 
 // loadResult is what the subscribers received.
@@ -43,6 +48,9 @@ func (l load) run(url, prefix string) (loadResult, error) {
 	)
 	var clients []paho3.Client
 	defer func() {
+		if l.beforeDisconnect != nil {
+			l.beforeDisconnect()
+		}
 		var wg sync.WaitGroup
 		for _, c := range clients {
 			wg.Add(1)
@@ -136,6 +144,9 @@ func TestLoadNothingLost(t *testing.T) {
 		t.Run(fmt.Sprintf("%d subscribers", subs), func(t *testing.T) {
 			b := NewBroker(t)
 			l := load{publishers: 200, each: 50, subscribers: subs}
+			l.beforeDisconnect = func() { // the subscribers' last PUBACKs, before their DISCONNECT
+				_, _ = b.Recorder().WaitForN(ctxFor(t), l.publishers*l.each, Type(TypePuback), Dir(ToBroker))
+			}
 			res, err := l.run(b.URL(), "t")
 			if err != nil {
 				t.Fatal(err)
