@@ -55,13 +55,16 @@ const (
 	// Resubscribe subscribes again by itself after a reconnection whose
 	// CONNACK says the broker has no session for it.
 	Resubscribe
+	// SubscriptionIDs reports every v5 Subscription Identifier of a
+	// received message (Message.SubscriptionIDs).
+	SubscriptionIDs
 	// VirtualTime runs in a testing/synctest bubble over Config.Dial: the
 	// library starts no goroutine that outlives Disconnect or Kill and
 	// waits on nothing outside the bubble.
 	VirtualTime
 )
 
-var capabilityNames = []string{"V311", "V5", "QoS2", "PersistentStore", "AutoReconnect", "ManualAck", "Dup", "Resubscribe", "VirtualTime"}
+var capabilityNames = []string{"V311", "V5", "QoS2", "PersistentStore", "AutoReconnect", "ManualAck", "Dup", "Resubscribe", "SubscriptionIDs", "VirtualTime"}
 
 // Has reports whether every capability of want is in c.
 func (c Capability) Has(want Capability) bool { return c&want == want }

@@ -81,6 +81,8 @@ type Subscription struct {
 	// RetainHandling: 0 sends retained messages at every subscribe, 1 only
 	// for a new subscription, 2 never.
 	RetainHandling byte
+	// ID is the v5 Subscription Identifier; 0 sends none.
+	ID int
 }
 
 // Will is a client's will message.
@@ -102,6 +104,9 @@ type Message struct {
 	// Dup is the DUP flag of the PUBLISH it came in, where the library
 	// exposes it (Dup capability).
 	Dup bool
+	// SubscriptionIDs are the v5 Subscription Identifiers it came with,
+	// as far as the library reports them (SubscriptionIDs capability).
+	SubscriptionIDs []int
 	// Ack acknowledges the message when the client was made with
 	// ManualAck; nil otherwise.
 	Ack func() error

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/mqtt-testkit/testkit/scenarios"
+	"github.com/mqtt-testkit/testkit/scenarios/pahogolang"
 	"github.com/mqtt-testkit/testkit/scenarios/pahomqtt"
 )
 
@@ -156,5 +157,20 @@ func TestHungScenarioFails(t *testing.T) {
 	}
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("the hung scenario held the run for %v", d)
+	}
+}
+
+// TestSuiteCatchesALostSubscriptionID: paho.golang keeps one Subscription
+// Identifier of a PUBLISH; declared as if it reported all, it fails the
+// scenario for overlapping subscriptions (mochi sends one copy with both).
+func TestSuiteCatchesALostSubscriptionID(t *testing.T) {
+	a := pahogolang.Paho
+	a.Can |= scenarios.SubscriptionIDs
+	a.Known = map[string]string{"Wildcards/SubscriptionIdentifiers": "https://example.com/one-id"}
+	rs := readResults(t, func(t *testing.T) {
+		scenarios.WildcardSubscriptionIDs.Run(t, a)
+	})
+	if len(rs) != 1 || rs[0].Outcome != scenarios.ExpectedFail || !strings.Contains(rs[0].Reason, "want 7 and 9") {
+		t.Errorf("results %+v, want the lost identifier caught", rs)
 	}
 }

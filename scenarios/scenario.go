@@ -57,6 +57,7 @@ var groups = [][]*Scenario{
 	resumeScenarios,
 	flowScenarios,
 	timingScenarios,
+	manualAckScenarios,
 }
 
 // Tags returns every tag a scenario has, sorted.

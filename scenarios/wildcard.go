@@ -8,6 +8,7 @@ var wildcardScenarios = []*Scenario{
 	&WildcardMixed,
 	&WildcardDollarTopics,
 	&WildcardOverlapping,
+	&WildcardSubscriptionIDs,
 }
 
 // matching subscribes a client under test to filter, has the broker publish
@@ -127,3 +128,37 @@ var WildcardOverlapping = Scenario{
 		}
 	},
 }
+
+// WildcardSubscriptionIDs: with v5 Subscription Identifiers on overlapping
+// subscriptions, the application learns every subscription a message
+// matched: one copy carries them all, or each copy carries its own.
+var WildcardSubscriptionIDs = Scenario{
+	Name:     "Wildcards/SubscriptionIdentifiers",
+	Spec:     "[MQTT-3.3.4-3] [MQTT-3.3.4-4] [MQTT-3.3.4-5] (5)",
+	Doc:      "v5: s/+ with Subscription Identifier 7 and s/# with 9 both match s/x: the application gets 7 and 9, in one copy or across two.",
+	Tags:     []string{"wildcards"},
+	Versions: V5,
+	Needs:    SubscriptionIDs,
+	body: func(s *env) {
+		sub := s.Client("sub")
+		sub.Connect()
+		sub.SubscribeWith(Subscription{Filter: "s/+", QoS: 1, ID: 7})
+		sub.SubscribeWith(Subscription{Filter: "s/#", QoS: 1, ID: 9})
+		s.Publish("s/x", "both", 1, false)
+		sub.Barrier("s/barrier")
+		got := map[int]bool{}
+		for _, m := range sub.Got("s/x") {
+			for _, id := range m.SubscriptionIDs {
+				got[id] = true
+			}
+		}
+		if !got[7] || !got[9] || len(got) != 2 {
+			var ids []int
+			for _, m := range sub.Got("s/x") {
+				ids = append(ids, m.SubscriptionIDs...)
+			}
+			s.Errorf("the application got Subscription Identifiers %v with %s, want 7 and 9", ids, messages(sub.Got("s/x")))
+		}
+	},
+}
+

@@ -122,10 +122,33 @@ func (cl *client) connectPacket() *paho.Connect {
 	return cp
 }
 
+// subscribePacket is the SUBSCRIBE for sub.
+func subscribePacket(sub scenarios.Subscription) *paho.Subscribe {
+	p := &paho.Subscribe{Subscriptions: []paho.SubscribeOptions{{
+		Topic: sub.Filter, QoS: sub.QoS, NoLocal: sub.NoLocal, RetainAsPublished: sub.RetainAsPublished, RetainHandling: sub.RetainHandling,
+	}}}
+	if sub.ID > 0 {
+		id := sub.ID
+		p.Properties = &paho.SubscribeProperties{SubscriptionIdentifier: &id}
+	}
+	return p
+}
+
+// message is what the application gets of p. paho.golang keeps one
+// Subscription Identifier of a PUBLISH (the last), so the adapters do not
+// declare SubscriptionIDs.
+func message(p *paho.Publish) scenarios.Message {
+	m := scenarios.Message{Topic: p.Topic, Payload: p.Payload, QoS: p.QoS, Retain: p.Retain, Dup: p.Duplicate()}
+	if p.Properties != nil && p.Properties.SubscriptionIdentifier != nil {
+		m.SubscriptionIDs = []int{*p.Properties.SubscriptionIdentifier}
+	}
+	return m
+}
+
 // deliver is the OnPublishReceived handler: what the application gets.
 func (cl *client) deliver(pr paho.PublishReceived) (bool, error) {
 	p := pr.Packet
-	m := scenarios.Message{Topic: p.Topic, Payload: p.Payload, QoS: p.QoS, Retain: p.Retain, Dup: p.Duplicate()}
+	m := message(p)
 	if cl.cfg.ManualAck {
 		m.Ack = func() error { return pr.Client.Ack(p) }
 	}
@@ -138,9 +161,7 @@ func (cl *client) Subscribe(ctx context.Context, sub scenarios.Subscription) err
 	if err != nil {
 		return err
 	}
-	sa, err := c.Subscribe(ctx, &paho.Subscribe{Subscriptions: []paho.SubscribeOptions{{
-		Topic: sub.Filter, QoS: sub.QoS, NoLocal: sub.NoLocal, RetainAsPublished: sub.RetainAsPublished, RetainHandling: sub.RetainHandling,
-	}}})
+	sa, err := c.Subscribe(ctx, subscribePacket(sub))
 	if err != nil {
 		return err
 	}

@@ -145,7 +145,7 @@ func (a *auto) start() (*autopaho.ConnectionManager, error) {
 // deliver is the OnPublishReceived handler: what the application gets.
 func (a *auto) deliver(pr paho.PublishReceived) (bool, error) {
 	p := pr.Packet
-	m := scenarios.Message{Topic: p.Topic, Payload: p.Payload, QoS: p.QoS, Retain: p.Retain, Dup: p.Duplicate()}
+	m := message(p)
 	if a.cfg.ManualAck {
 		m.Ack = func() error { return pr.Client.Ack(p) }
 	}
@@ -224,9 +224,7 @@ func (a *auto) Subscribe(ctx context.Context, sub scenarios.Subscription) error 
 	if err != nil {
 		return err
 	}
-	sa, err := cm.Subscribe(ctx, &paho.Subscribe{Subscriptions: []paho.SubscribeOptions{{
-		Topic: sub.Filter, QoS: sub.QoS, NoLocal: sub.NoLocal, RetainAsPublished: sub.RetainAsPublished, RetainHandling: sub.RetainHandling,
-	}}})
+	sa, err := cm.Subscribe(ctx, subscribePacket(sub))
 	if err != nil {
 		return err
 	}
