@@ -161,4 +161,3 @@ var WildcardSubscriptionIDs = Scenario{
 		}
 	},
 }
-
