@@ -94,7 +94,8 @@ var ResumeResubscribe = Scenario{
 		if err := s.Broker.Restart(false); err != nil {
 			s.Fatalf("restart: %v", err)
 		}
-		connack := s.WaitFor(mqtttest.ClientID("dev"), ofType(mqtttest.TypeConnack), mqtttest.ConnNumber(2), passed)
+		restarted := s.WaitFor(mqtttest.Restarted())
+		connack := s.WaitFor(mqtttest.ClientID("dev"), ofType(mqtttest.TypeConnack), mqtttest.After(restarted.Seq), passed)
 		s.WaitFor(mqtttest.ClientID("dev"), ofType(mqtttest.TypeSubscribe), mqtttest.After(connack.Seq), mqtttest.Topic("resume/resubscribed"))
 		s.WaitFor(mqtttest.ClientID("dev"), ofType(mqtttest.TypeSuback), mqtttest.After(connack.Seq), passed)
 		s.Publish("resume/resubscribed", "after the restart", 1, false)

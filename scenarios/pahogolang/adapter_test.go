@@ -15,6 +15,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 func TestScenarios(t *testing.T) {
 	for _, a := range []scenarios.Adapter{pahogolang.Paho, pahogolang.AutoPaho} {
 		t.Run(a.Name, func(t *testing.T) {
+			t.Parallel()
 			scenarios.Run(t, a, scenarios.Over(scenarios.Memory, scenarios.TCP))
 		})
 	}
