@@ -13,6 +13,7 @@ import (
 var flowScenarios = []*Scenario{
 	&LimitsReceiveMaximum,
 	&LimitsMaximumPacketSize,
+	&LimitsNoTopicAlias,
 }
 
 // LimitsReceiveMaximum: a v5 client keeps no more QoS 1 messages
@@ -96,3 +97,27 @@ var LimitsMaximumPacketSize = Scenario{
 		}
 	},
 }
+
+// LimitsNoTopicAlias: a v5 client whose broker announces no Topic Alias
+// Maximum sends no Topic Alias.
+var LimitsNoTopicAlias = Scenario{
+	Name:     "Limits/NoTopicAliasUnlessAllowed",
+	Spec:     "[MQTT-3.2.2-17] (5)",
+	Doc:      "The broker's CONNACK announces no Topic Alias Maximum: the client's PUBLISHes on a long topic, ten times, carry no Topic Alias.",
+	Tags:     []string{"limits"},
+	Versions: V5,
+	body: func(s *env) {
+		pub := s.Client("pub")
+		pub.Connect()
+		topic := "limits/" + strings.Repeat("long-topic-name/", 8) + "x"
+		for i := range 10 {
+			pub.PublishWait(topic, fmt.Sprint(i), 1, false)
+		}
+		for _, r := range s.Broker.Recorder().Find(mqtttest.ClientID("pub"), toBroker, packetsOnly, ofType(mqtttest.TypePublish)) {
+			if r.Properties.TopicAlias != 0 {
+				s.Errorf("the client sent Topic Alias %d, which the broker did not allow [MQTT-3.2.2-17]: %s", r.Properties.TopicAlias, r.Line())
+			}
+		}
+	},
+}
+

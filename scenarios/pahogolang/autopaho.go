@@ -174,7 +174,7 @@ func (a *auto) Connect(ctx context.Context) (bool, error) {
 		if cm, err = a.start(); err != nil {
 			return false, err
 		}
-		a.set(func() { a.cm, a.up = cm, false })
+		a.set(func() { a.cm = cm }) // up is false: no manager yet, or the last one's connection went down; this one's may be up already
 	}
 	for {
 		a.mu.Lock()
