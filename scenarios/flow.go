@@ -120,4 +120,3 @@ var LimitsNoTopicAlias = Scenario{
 		}
 	},
 }
-
