@@ -122,29 +122,6 @@ func (cl *client) connectPacket() *paho.Connect {
 	return cp
 }
 
-// subscribePacket is the SUBSCRIBE for sub.
-func subscribePacket(sub scenarios.Subscription) *paho.Subscribe {
-	p := &paho.Subscribe{Subscriptions: []paho.SubscribeOptions{{
-		Topic: sub.Filter, QoS: sub.QoS, NoLocal: sub.NoLocal, RetainAsPublished: sub.RetainAsPublished, RetainHandling: sub.RetainHandling,
-	}}}
-	if sub.ID > 0 {
-		id := sub.ID
-		p.Properties = &paho.SubscribeProperties{SubscriptionIdentifier: &id}
-	}
-	return p
-}
-
-// message is what the application gets of p. paho.golang keeps one
-// Subscription Identifier of a PUBLISH (the last), so the adapters do not
-// declare SubscriptionIDs.
-func message(p *paho.Publish) scenarios.Message {
-	m := scenarios.Message{Topic: p.Topic, Payload: p.Payload, QoS: p.QoS, Retain: p.Retain, Dup: p.Duplicate()}
-	if p.Properties != nil && p.Properties.SubscriptionIdentifier != nil {
-		m.SubscriptionIDs = []int{*p.Properties.SubscriptionIdentifier}
-	}
-	return m
-}
-
 // deliver is the OnPublishReceived handler: what the application gets.
 func (cl *client) deliver(pr paho.PublishReceived) (bool, error) {
 	p := pr.Packet
@@ -157,41 +134,25 @@ func (cl *client) deliver(pr paho.PublishReceived) (bool, error) {
 }
 
 func (cl *client) Subscribe(ctx context.Context, sub scenarios.Subscription) error {
-	c, err := cl.current()
+	s, err := cl.current()
 	if err != nil {
 		return err
 	}
-	sa, err := c.Subscribe(ctx, subscribePacket(sub))
-	if err != nil {
-		return err
-	}
-	if len(sa.Reasons) != 1 || sa.Reasons[0] >= 0x80 {
-		return fmt.Errorf("the broker refused the subscription: reason codes %x", sa.Reasons)
-	}
-	return nil
+	return subscribe(ctx, s, sub)
 }
 
 func (cl *client) Unsubscribe(ctx context.Context, filter string) error {
-	c, err := cl.current()
+	s, err := cl.current()
 	if err != nil {
 		return err
 	}
-	_, err = c.Unsubscribe(ctx, &paho.Unsubscribe{Topics: []string{filter}})
+	_, err = s.Unsubscribe(ctx, &paho.Unsubscribe{Topics: []string{filter}})
 	return err
 }
 
 func (cl *client) Publish(ctx context.Context, m scenarios.Message) <-chan error {
-	done := make(chan error, 1)
-	c, err := cl.current()
-	if err != nil {
-		done <- err
-		return done
-	}
-	go func() {
-		_, err := c.Publish(ctx, &paho.Publish{Topic: m.Topic, Payload: m.Payload, QoS: m.QoS, Retain: m.Retain})
-		done <- err
-	}()
-	return done
+	s, err := cl.current()
+	return publish(ctx, s, err, m)
 }
 
 func (cl *client) Disconnect(ctx context.Context) error {

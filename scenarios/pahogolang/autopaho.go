@@ -220,41 +220,25 @@ func (a *auto) manager() (*autopaho.ConnectionManager, error) {
 }
 
 func (a *auto) Subscribe(ctx context.Context, sub scenarios.Subscription) error {
-	cm, err := a.manager()
+	s, err := a.manager()
 	if err != nil {
 		return err
 	}
-	sa, err := cm.Subscribe(ctx, subscribePacket(sub))
-	if err != nil {
-		return err
-	}
-	if len(sa.Reasons) != 1 || sa.Reasons[0] >= 0x80 {
-		return fmt.Errorf("the broker refused the subscription: reason codes %x", sa.Reasons)
-	}
-	return nil
+	return subscribe(ctx, s, sub)
 }
 
 func (a *auto) Unsubscribe(ctx context.Context, filter string) error {
-	cm, err := a.manager()
+	s, err := a.manager()
 	if err != nil {
 		return err
 	}
-	_, err = cm.Unsubscribe(ctx, &paho.Unsubscribe{Topics: []string{filter}})
+	_, err = s.Unsubscribe(ctx, &paho.Unsubscribe{Topics: []string{filter}})
 	return err
 }
 
 func (a *auto) Publish(ctx context.Context, m scenarios.Message) <-chan error {
-	done := make(chan error, 1)
-	cm, err := a.manager()
-	if err != nil {
-		done <- err
-		return done
-	}
-	go func() {
-		_, err := cm.Publish(ctx, &paho.Publish{Topic: m.Topic, Payload: m.Payload, QoS: m.QoS, Retain: m.Retain})
-		done <- err
-	}()
-	return done
+	s, err := a.manager()
+	return publish(ctx, s, err, m)
 }
 
 // Disconnect stops the manager, which sends DISCONNECT if a connection is up.
