@@ -36,7 +36,7 @@ type env struct {
 	over     bool // the test has moved on from a hung scenario: its late reports go nowhere
 }
 
-func newS(t *testing.T, sc Scenario, a Adapter, version byte, tr Transport, virtual bool, link string, timeout time.Duration) *env {
+func newEnv(t *testing.T, sc Scenario, a Adapter, version byte, tr Transport, virtual bool, link string, timeout time.Duration) *env {
 	opts := append([]mqtttest.Option(nil), sc.broker...)
 	if tr == Memory {
 		opts = append(opts, mqtttest.WithoutTCP())

@@ -59,12 +59,15 @@ func (a Adapter) check() error {
 	return nil
 }
 
-// versions are the protocol versions a scenario can run in, in order.
-var versions = []struct {
+// version is a protocol version a scenario can run in.
+type version struct {
 	cap   Capability
-	name  string
-	value byte
-}{{V311, "v3.1.1", 4}, {V5, "v5", 5}}
+	name  string // in the subtest's name
+	value byte   // Config.Version
+}
+
+// versions are the protocol versions, in the order a scenario runs them.
+var versions = []version{{V311, "v3.1.1", 4}, {V5, "v5", 5}}
 
 // run runs sc for each version it applies to and each transport.
 func (sc Scenario) run(t *testing.T, a Adapter, o *options) {
@@ -75,11 +78,11 @@ func (sc Scenario) run(t *testing.T, a Adapter, o *options) {
 			}
 			t.Run(v.name, func(t *testing.T) {
 				if len(o.transports) == 1 {
-					sc.runOne(t, a, o, v.value, o.transports[0])
+					sc.runOne(t, a, o, v, o.transports[0])
 					return
 				}
 				for _, tr := range o.transports {
-					t.Run(string(tr), func(t *testing.T) { sc.runOne(t, a, o, v.value, tr) })
+					t.Run(string(tr), func(t *testing.T) { sc.runOne(t, a, o, v, tr) })
 				}
 			})
 		}
@@ -87,25 +90,21 @@ func (sc Scenario) run(t *testing.T, a Adapter, o *options) {
 }
 
 // runOne runs one subtest of sc: one version, one transport.
-func (sc Scenario) runOne(t *testing.T, a Adapter, o *options, version byte, tr Transport) {
+func (sc Scenario) runOne(t *testing.T, a Adapter, o *options, v version, tr Transport) {
 	if !o.serial {
 		t.Parallel()
 	}
-	res := result{Adapter: a.Name, Scenario: sc.Name, Spec: sc.Spec, Version: versionName(version), Transport: string(tr)}
+	res := result{Adapter: a.Name, Scenario: sc.Name, Spec: sc.Spec, Version: v.name, Transport: string(tr)}
 	defer func() { res.write(t) }()
-	vcap := V311
-	if version == 5 {
-		vcap = V5
-	}
-	if !a.Can.Has(vcap) {
-		res.skip(t, fmt.Sprintf("the client does not speak MQTT %s", versionName(version)))
+	if !a.Can.Has(v.cap) {
+		res.skip(t, "the client does not speak MQTT "+v.name)
 		return
 	}
 	if missing := sc.Needs &^ a.Can; missing != 0 {
 		res.skip(t, fmt.Sprintf("needs %s, which the adapter does not declare", missing))
 		return
 	}
-	link, _ := a.known(sc.Name + "/" + versionName(version))
+	link, _ := a.known(sc.Name + "/" + v.name)
 	virtual := tr == Memory && a.Can.Has(VirtualTime)
 	if sc.virtual && !virtual {
 		res.skip(t, "runs only in virtual time (the Memory transport and a client with VirtualTime): it lets MQTT time pass")
@@ -114,7 +113,7 @@ func (sc Scenario) runOne(t *testing.T, a Adapter, o *options, version byte, tr 
 	timeout := o.timeout
 	var s *env
 	body := func(t *testing.T) {
-		s = newS(t, sc, a, version, tr, virtual, link, timeout)
+		s = newEnv(t, sc, a, v.value, tr, virtual, link, timeout)
 		s.exec(sc.body, timeout)
 	}
 	if virtual {
@@ -127,13 +126,6 @@ func (sc Scenario) runOne(t *testing.T, a Adapter, o *options, version byte, tr 
 		return
 	}
 	res.outcome(t, s)
-}
-
-func versionName(v byte) string {
-	if v == 5 {
-		return "v5"
-	}
-	return "v3.1.1"
 }
 
 // exec runs body on a goroutine of its own, so that a failure can end it
