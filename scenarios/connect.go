@@ -29,6 +29,7 @@ var connectScenarios = []*Scenario{
 	&SessionTakeover,
 	&SessionOfflineQueueing,
 	&SessionExpiry,
+	&SessionUnsubscribe,
 }
 
 // SessionCleanStartDiscardsSession: a client that connects with Clean
@@ -164,5 +165,29 @@ var SessionExpiry = Scenario{
 			s.Errorf("the client reported Session Present after its session expired")
 		}
 		assert.SessionNotPresent(s, s.Broker.Recorder(), "dev")
+	},
+}
+
+// SessionUnsubscribe: after UNSUBSCRIBE is acknowledged, nothing more comes
+// on that filter; the client's other subscription goes on.
+var SessionUnsubscribe = Scenario{
+	Name:     "Session/UnsubscribeStopsDelivery",
+	Spec:     "[MQTT-3.10.4-2] [MQTT-3.10.4-4]",
+	Doc:      "Subscribed to u/a and u/b, the client unsubscribes from u/a: a message on u/a no longer reaches it, one on u/b does.",
+	Tags:     []string{"session"},
+	Versions: both,
+	body: func(s *env) {
+		c := s.Client("dev")
+		c.Connect()
+		c.Subscribe("u/a", 1)
+		c.Subscribe("u/b", 1)
+		c.Unsubscribe("u/a")
+		s.Publish("u/a", "after", 1, false)
+		s.Publish("u/b", "kept", 1, false)
+		c.Await(1, "u/b")
+		c.Barrier("u/b")
+		if got := c.Got("u/a"); len(got) != 0 {
+			s.Errorf("the application got %s after unsubscribing from u/a [MQTT-3.10.4-2]", messages(got))
+		}
 	},
 }

@@ -99,9 +99,6 @@ func (s *env) Logf(format string, args ...any) {
 // Helper does nothing: a scenario's failures name the scenario, not a line.
 func (s *env) Helper() {}
 
-// Name is the subtest's name.
-func (s *env) Name() string { return s.t.Name() }
-
 // failure reports whether the scenario failed, with its first message.
 func (s *env) failure() (bool, string) {
 	s.mu.Lock()

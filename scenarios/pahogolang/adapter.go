@@ -84,7 +84,7 @@ func (cl *client) Connect(ctx context.Context) (bool, error) {
 		ClientID:                   cl.cfg.ClientID,
 		Conn:                       conn,
 		Session:                    guarded{cl.session},
-		OnPublishReceived:          []func(paho.PublishReceived) (bool, error){cl.deliver},
+		OnPublishReceived:          []func(paho.PublishReceived) (bool, error){deliverer(cl.cfg)},
 		EnableManualAcknowledgment: cl.cfg.ManualAck,
 		OnClientError:              func(error) {},
 		OnServerDisconnect:         func(*paho.Disconnect) {},
@@ -120,17 +120,6 @@ func (cl *client) connectPacket() *paho.Connect {
 		cp.Password, cp.PasswordFlag = []byte(cfg.Password), true
 	}
 	return cp
-}
-
-// deliver is the OnPublishReceived handler: what the application gets.
-func (cl *client) deliver(pr paho.PublishReceived) (bool, error) {
-	p := pr.Packet
-	m := message(p)
-	if cl.cfg.ManualAck {
-		m.Ack = func() error { return pr.Client.Ack(p) }
-	}
-	cl.cfg.Deliver(m)
-	return true, nil
 }
 
 func (cl *client) Subscribe(ctx context.Context, sub scenarios.Subscription) error {

@@ -127,7 +127,7 @@ func (a *auto) start() (*autopaho.ConnectionManager, error) {
 		ClientConfig: paho.ClientConfig{
 			ClientID:                   cfg.ClientID,
 			Session:                    guarded{a.session},
-			OnPublishReceived:          []func(paho.PublishReceived) (bool, error){a.deliver},
+			OnPublishReceived:          []func(paho.PublishReceived) (bool, error){deliverer(a.cfg)},
 			EnableManualAcknowledgment: cfg.ManualAck,
 		},
 	}
@@ -140,17 +140,6 @@ func (a *auto) start() (*autopaho.ConnectionManager, error) {
 		cc.ConnectUsername, cc.ConnectPassword = cfg.Username, []byte(cfg.Password)
 	}
 	return autopaho.NewConnection(context.Background(), cc)
-}
-
-// deliver is the OnPublishReceived handler: what the application gets.
-func (a *auto) deliver(pr paho.PublishReceived) (bool, error) {
-	p := pr.Packet
-	m := message(p)
-	if a.cfg.ManualAck {
-		m.Ack = func() error { return pr.Client.Ack(p) }
-	}
-	a.cfg.Deliver(m)
-	return true, nil
 }
 
 // Connect starts a connection manager, or, with one running that

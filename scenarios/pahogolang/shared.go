@@ -65,3 +65,17 @@ func message(p *paho.Publish) scenarios.Message {
 	}
 	return m
 }
+
+// deliverer is the OnPublishReceived handler: it hands each message to
+// cfg.Deliver, what the application gets, with an Ack under ManualAck.
+func deliverer(cfg scenarios.Config) func(paho.PublishReceived) (bool, error) {
+	return func(pr paho.PublishReceived) (bool, error) {
+		p := pr.Packet
+		m := message(p)
+		if cfg.ManualAck {
+			m.Ack = func() error { return pr.Client.Ack(p) }
+		}
+		cfg.Deliver(m)
+		return true, nil
+	}
+}
